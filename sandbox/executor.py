@@ -1,0 +1,24 @@
+"""The executor seam: the graph only knows this Protocol, never a concrete executor."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+import pandas as pd
+
+from sandbox.results import ExecutionResult
+
+
+class Executor(Protocol):
+    """Runs untrusted code-model source on feature frames and returns predictions only.
+
+    ``frames`` hold feature columns only (never labels). Implementations must be context managers and
+    release everything in ``close()``; cleanup never depends on ``__del__``.
+    """
+
+    description: str
+
+    def run(self, code: str, frames: Mapping[str, pd.DataFrame]) -> ExecutionResult: ...
+
+    def close(self) -> None: ...
