@@ -1,0 +1,197 @@
+"""The four nodes of the refinement loop, as plain functions of (state, runtime).
+
+Each node reads what it needs from the run directory, does one step, writes its artifacts, and returns
+a small state update. Failures of the model are data; a provider or sandbox failure for good sets
+``stop_reason`` so the loop ends cleanly with the best model so far.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from langgraph.runtime import Runtime
+
+from graphs.context import RunContext
+from graphs.state import CandidateSummary, RefinementState
+from ibl_agents.artifacts import candidate_path, write_json, write_text
+from ibl_agents.chat import ModelReply
+from ibl_agents.critic import critic_prompt, critique
+from ibl_agents.errors import ProviderError
+from ibl_agents.evaluation import Evaluation, evaluate_candidate
+from ibl_agents.generator import BestSoFar, generate, generator_prompt
+from ibl_agents.stopping import Progress, is_better, is_gain, stop_reason
+from sandbox.results import OutcomeKind
+
+SANDBOX_ATTEMPTS = 2
+
+
+def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> RefinementState:
+    ctx = runtime.context
+    iteration = state.get("iteration", 0) + 1
+    candidate_id = f"{iteration:04d}"
+    ctx.emit({"event": "generating", "iteration": iteration})
+    prompt = generator_prompt(
+        ctx.dataset,
+        ctx.splits.train,
+        token_budget=ctx.config.loop.prompt_tokens,
+        seed=ctx.config.data.seed + iteration,
+        best=_best_so_far(state, ctx),
+        feedback=state.get("feedback", ""),
+    )
+    write_text(candidate_path(ctx.run_dir, candidate_id, ".prompt.txt"), prompt)
+    try:
+        reply, code = generate(ctx.models.generator, prompt)
+    except ProviderError as exc:
+        return {
+            "iteration": iteration,
+            "stop_reason": "provider_error",
+            "stop_detail": str(exc),
+            "current": None,
+        }
+    write_text(candidate_path(ctx.run_dir, candidate_id, ".reply.txt"), reply.text)
+    write_text(candidate_path(ctx.run_dir, candidate_id, ".py"), code or "")
+    current = CandidateSummary(
+        id=candidate_id,
+        iteration=iteration,
+        kind="",
+        message="",
+        score=None,
+        validation={},
+        code_chars=len(code or ""),
+        tokens=reply.total_tokens,
+        accepted=False,
+    )
+    ctx.emit(
+        {
+            "event": "generated",
+            "iteration": iteration,
+            "id": candidate_id,
+            "tokens": reply.total_tokens,
+            "attempts": reply.attempts,
+            "has_code": code is not None,
+        }
+    )
+    return {"iteration": iteration, "current": current, **_spend(state, "generator", reply)}
+
+
+def execute_node(state: RefinementState, runtime: Runtime[RunContext]) -> RefinementState:
+    ctx = runtime.context
+    current = dict(state["current"])
+    code = candidate_path(ctx.run_dir, current["id"], ".py").read_text(encoding="utf-8")
+    ctx.emit({"event": "executing", "iteration": current["iteration"], "id": current["id"]})
+    evaluation = _evaluate(code, ctx)
+    write_json(candidate_path(ctx.run_dir, current["id"], ".json"), {**current, **evaluation.to_json()})
+    write_json(candidate_path(ctx.run_dir, current["id"], ".train_scores.json"), evaluation.train_scores)
+    score = evaluation.score(ctx.config.loop.metric)
+    current.update(
+        kind=evaluation.kind.value,
+        message=evaluation.message,
+        validation=evaluation.validation,
+        score=score if evaluation.kind is OutcomeKind.OK else None,
+    )
+    if evaluation.kind is OutcomeKind.SANDBOX_ERROR:
+        return {"current": current, "stop_reason": "sandbox_error", "stop_detail": evaluation.message}
+    return {"current": current}
+
+
+def _evaluate(code: str, ctx: RunContext) -> Evaluation:
+    if not code.strip():
+        return Evaluation(OutcomeKind.SYNTAX_ERROR, "the reply contained no Python code block")
+    for _ in range(SANDBOX_ATTEMPTS):  # infrastructure faults are retried, never blamed on the model
+        evaluation = evaluate_candidate(code, ctx.dataset, ctx.splits, ctx.executor)
+        if evaluation.kind is not OutcomeKind.SANDBOX_ERROR:
+            break
+    return evaluation
+
+
+def decide_node(state: RefinementState, runtime: Runtime[RunContext]) -> RefinementState:
+    ctx = runtime.context
+    loop = ctx.config.loop
+    current = dict(state["current"])
+    best, best_chars = state.get("best_score"), state.get("best_chars")
+    score = current["score"]
+    accepted = score is not None and is_better(score, current["code_chars"], best, best_chars)
+    gained = score is not None and is_gain(score, best, loop.min_delta)
+    update: RefinementState = {
+        "iterations_since_gain": 0 if gained else state.get("iterations_since_gain", 0) + 1
+    }
+    if accepted:
+        update.update(best_id=current["id"], best_score=score, best_chars=current["code_chars"])
+    current["accepted"] = accepted
+    update["candidates"] = [CandidateSummary(**current)]
+    reason = state.get("stop_reason") or stop_reason(
+        Progress(
+            iteration=state["iteration"],
+            best_score=update.get("best_score", best),
+            iterations_since_gain=update["iterations_since_gain"],
+            tokens_used=state.get("tokens_used", 0),
+            started_at=state["started_at"],
+        ),
+        loop,
+    )
+    update["stop_reason"] = reason
+    ctx.emit(
+        {
+            "event": "candidate",
+            **current,
+            "best_score": update.get("best_score", best),
+            "tokens_used": state.get("tokens_used", 0),
+            "elapsed_s": round(time.time() - state["started_at"], 1),
+        }
+    )
+    return update
+
+
+def critique_node(state: RefinementState, runtime: Runtime[RunContext]) -> RefinementState:
+    ctx = runtime.context
+    current = state["candidates"][-1]
+    code = candidate_path(ctx.run_dir, current["id"], ".py").read_text(encoding="utf-8")
+    record = json.loads(candidate_path(ctx.run_dir, current["id"], ".json").read_text(encoding="utf-8"))
+    scores = json.loads(
+        candidate_path(ctx.run_dir, current["id"], ".train_scores.json").read_text(encoding="utf-8")
+    )
+    evaluation = Evaluation(
+        OutcomeKind(record["kind"]),
+        record["message"],
+        record["detail"],
+        record["validation"],
+        record["folds"],
+        record["train"],
+        scores,
+    )
+    ctx.emit({"event": "critiquing", "iteration": current["iteration"]})
+    prompt, notes = critic_prompt(
+        code or "(no code)",
+        evaluation,
+        ctx.dataset,
+        ctx.splits.train,
+        ctx.config.loop.metric,
+        state.get("best_score"),
+        ctx.config.loop.misclassified_rows,
+    )
+    try:
+        feedback, reply = critique(ctx.models.critic, prompt, notes)
+    except ProviderError as exc:
+        return {"stop_reason": "provider_error", "stop_detail": str(exc)}
+    write_text(ctx.run_dir / "feedback" / f"{current['id']}.prompt.txt", prompt)
+    write_text(ctx.run_dir / "feedback" / f"{current['id']}.txt", feedback)
+    return {"feedback": feedback, **_spend(state, "critic", reply)}
+
+
+def _spend(state: RefinementState, node: str, reply: ModelReply) -> RefinementState:
+    by_node = dict(state.get("tokens_by_node", {}))
+    by_node[node] = by_node.get(node, 0) + reply.total_tokens
+    return {
+        "tokens_used": state.get("tokens_used", 0) + reply.total_tokens,
+        "tokens_by_node": by_node,
+        "estimated_tokens": state.get("estimated_tokens", False) or reply.estimated,
+    }
+
+
+def _best_so_far(state: RefinementState, ctx: RunContext) -> BestSoFar | None:
+    best_id = state.get("best_id")
+    if best_id is None:
+        return None
+    code = candidate_path(ctx.run_dir, best_id, ".py").read_text(encoding="utf-8")
+    return BestSoFar(code=code, score=state["best_score"], metric=ctx.config.loop.metric)

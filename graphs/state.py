@@ -1,0 +1,41 @@
+"""Graph state: small, JSON-serializable, checkpointed after every node.
+
+Code text, prompts, replies and predictions live in the run directory; the state keeps ids, scores,
+feedback, budget used and the stop reason. DataFrames never enter it.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, TypedDict
+
+
+class CandidateSummary(TypedDict):
+    """One candidate as the loop remembers it (its code is candidates/<id>.py)."""
+
+    id: str
+    iteration: int
+    kind: str  # sandbox.results.OutcomeKind value
+    message: str
+    score: float | None  # validation metric; None when the candidate failed
+    validation: dict[str, float]
+    code_chars: int
+    tokens: int
+    accepted: bool
+
+
+class RefinementState(TypedDict, total=False):
+    iteration: int
+    candidates: Annotated[list[CandidateSummary], operator.add]
+    current: CandidateSummary | None
+    best_id: str | None
+    best_score: float | None
+    best_chars: int | None
+    iterations_since_gain: int
+    feedback: str
+    tokens_used: int
+    tokens_by_node: dict[str, int]
+    estimated_tokens: bool
+    started_at: float
+    stop_reason: str | None
+    stop_detail: str

@@ -1,0 +1,91 @@
+"""Calling a chat model once, with the retries the provider client does not already do.
+
+The OpenAI client retries connection errors and 429/5xx itself, so the only extra layer here (tenacity)
+covers what it cannot: replies without any code, which are re-asked once with a short reminder. Every
+attempt's tokens are counted, from the provider's usage data when it sends any, otherwise estimated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, HumanMessage
+from tenacity import retry, retry_if_exception_type, stop_after_attempt
+
+from ibl_agents.errors import ProviderError
+from ibl_agents.serialize import estimate_tokens
+
+CODE_REMINDER = "\n\nReply with one ```python code block containing the complete code."
+
+
+@dataclass(frozen=True)
+class ModelReply:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    estimated: bool  # True when the provider sent no usage data and we counted characters
+    attempts: int = 1
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+def ask(model: BaseChatModel, prompt: str) -> ModelReply:
+    """One prompt, one reply; provider failures become ProviderError with the provider's reason."""
+    try:
+        message = model.invoke([HumanMessage(content=prompt)])
+    except Exception as exc:  # provider SDKs raise many types; all mean "this call failed for good"
+        raise ProviderError(f"model call failed: {type(exc).__name__}: {_first_line(exc)}") from exc
+    text = message.content if isinstance(message.content, str) else _join_parts(message.content)
+    usage = message.usage_metadata if isinstance(message, AIMessage) else None
+    if usage and usage.get("input_tokens") is not None:
+        return ModelReply(text, int(usage["input_tokens"]), int(usage.get("output_tokens") or 0), False)
+    return ModelReply(text, estimate_tokens(prompt), estimate_tokens(text), True)
+
+
+class _NoCode(Exception):
+    def __init__(self, reply: ModelReply) -> None:
+        super().__init__("reply contained no code")
+        self.reply = reply
+
+
+def ask_for_code(
+    model: BaseChatModel, prompt: str, extract: Callable[[str], str | None]
+) -> tuple[ModelReply, str | None]:
+    """Ask for code; a reply without any is re-asked once with a reminder. Tokens of both are summed."""
+    spent: list[ModelReply] = []
+
+    @retry(stop=stop_after_attempt(2), retry=retry_if_exception_type(_NoCode), reraise=True)
+    def attempt() -> tuple[ModelReply, str]:
+        reply = ask(model, prompt if not spent else prompt + CODE_REMINDER)
+        spent.append(reply)
+        code = extract(reply.text)
+        if code is None:
+            raise _NoCode(reply)
+        return reply, code
+
+    try:
+        _, code = attempt()
+        found: str | None = code
+    except _NoCode:
+        found = None
+    total = ModelReply(
+        text=spent[-1].text,
+        prompt_tokens=sum(r.prompt_tokens for r in spent),
+        completion_tokens=sum(r.completion_tokens for r in spent),
+        estimated=any(r.estimated for r in spent),
+        attempts=len(spent),
+    )
+    return total, found
+
+
+def _join_parts(parts: list) -> str:
+    return "".join(p if isinstance(p, str) else str(p.get("text", "")) for p in parts)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else "(no message)"

@@ -1,0 +1,167 @@
+"""Typed configuration of one refinement run.
+
+Values merge in a fixed order: defaults here -> config file (TOML or JSON) -> CLI flags. Unknown keys
+are rejected at load time so a typo never silently falls back to a default. Secrets (API keys) are
+never part of the config: providers read them from the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+from ibl_agents.errors import ConfigError
+
+Metric = Literal["auc", "accuracy"]
+SandboxChoice = Literal["docker"]
+METRICS: tuple[str, ...] = ("auc", "accuracy")
+
+
+@dataclass
+class DataConfig:
+    """Where the labeled rows come from and how they are split."""
+
+    path: str = ""  # CSV or Parquet file (a DataFrame can be passed to refine() directly instead)
+    target: str = ""  # label column
+    test_path: str | None = None  # file used as the locked test split instead of a random split
+    train_rows: int | None = None  # show exactly the first N non-test rows (the paper's protocol)
+    test_fraction: float = 0.2  # locked test share when no test file is given
+    train_fraction: float = 0.5  # share of the remaining rows shown to the LLM; the rest validate
+    n_folds: int = 3  # validation folds; acceptance uses all of them
+    drop_columns: list[str] = field(default_factory=list)  # features to remove before anything else
+    drop_leaks: bool = False  # drop columns the audit flags as target leaks
+    seed: int = 0
+
+
+@dataclass
+class ModelConfig:
+    """Which chat models write and criticise code (``provider:model`` or ``local[:alias|path]``)."""
+
+    generator: str = "local"
+    critic: str | None = None  # None: same as the generator
+    base_url: str | None = None  # any OpenAI-compatible server
+    temperature: float = 0.7
+    max_reply_tokens: int = 1024
+    timeout_s: float = 300.0  # one model call; local CPU models are slow
+    context_tokens: int = 4096  # context window assumed for the local server and the prompt budget
+
+
+@dataclass
+class LoopConfig:
+    """When the refinement loop stops and how it judges candidates."""
+
+    max_iters: int = 8
+    patience: int = 3  # iterations without a gain >= min_delta before stopping (plateau)
+    min_delta: float = 0.005
+    metric: Metric = "auc"
+    target_metric: float | None = None  # stop as soon as validation reaches this
+    max_tokens_total: int | None = None
+    max_wall_s: float | None = None
+    prompt_tokens: int = 2400  # token budget of the whole generator prompt (the row sample fills the rest)
+    misclassified_rows: int = 8  # train rows shown to the critic
+
+
+@dataclass
+class SandboxConfig:
+    """How candidates execute. Limits are per candidate evaluation (one container)."""
+
+    backend: SandboxChoice = "docker"
+    image: str | None = None  # default: the content-hashed tag built by `ibl sandbox build`
+    timeout_s: float = 30.0
+    memory_mb: int = 512
+
+
+@dataclass
+class RefineConfig:
+    """Everything one `ibl run` needs; JSON-serializable and written to the run directory."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    models: ModelConfig = field(default_factory=ModelConfig)
+    loop: LoopConfig = field(default_factory=LoopConfig)
+    sandbox: SandboxConfig = field(default_factory=SandboxConfig)
+    name: str = ""  # run name; defaults to the dataset file's stem
+    runs_dir: str = "runs"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def validate(self) -> RefineConfig:
+        """Check value ranges; raises ConfigError naming the field and the allowed values."""
+        checks: list[tuple[bool, str]] = [
+            (self.loop.max_iters >= 1, "loop.max_iters must be >= 1"),
+            (self.loop.patience >= 1, "loop.patience must be >= 1"),
+            (self.loop.metric in METRICS, f"loop.metric must be one of {', '.join(METRICS)}"),
+            (0 < self.data.test_fraction < 1, "data.test_fraction must be between 0 and 1"),
+            (0 < self.data.train_fraction < 1, "data.train_fraction must be between 0 and 1"),
+            (self.data.n_folds >= 1, "data.n_folds must be >= 1"),
+            (self.data.train_rows is None or self.data.train_rows >= 2, "data.train_rows must be >= 2"),
+            (self.sandbox.timeout_s > 0, "sandbox.timeout_s must be > 0"),
+            (self.sandbox.memory_mb >= 64, "sandbox.memory_mb must be >= 64"),
+            (self.loop.prompt_tokens >= 200, "loop.prompt_tokens must be >= 200"),
+            (0 <= self.models.temperature <= 2, "models.temperature must be between 0 and 2"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(message)
+        return self
+
+
+def _build(cls: type, values: dict[str, Any], where: str) -> Any:
+    """Instantiate a config dataclass, rejecting unknown keys with the list of allowed ones."""
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"unknown key(s) {', '.join(unknown)} in [{where}]; allowed: {', '.join(sorted(known))}"
+        )
+    kwargs: dict[str, Any] = {}
+    for name, value in values.items():
+        sub = _SECTIONS.get(name) if cls is RefineConfig else None
+        if sub is not None:
+            if not isinstance(value, dict):
+                raise ConfigError(f"[{name}] must be a table of settings")
+            value = _build(sub, value, name)
+        kwargs[name] = value
+    return cls(**kwargs)
+
+
+_SECTIONS: dict[str, type] = {
+    "data": DataConfig,
+    "models": ModelConfig,
+    "loop": LoopConfig,
+    "sandbox": SandboxConfig,
+}
+
+
+def config_from_mapping(values: dict[str, Any]) -> RefineConfig:
+    """Build a config from nested mappings (file contents), rejecting unknown keys."""
+    return _build(RefineConfig, values, "top level")
+
+
+def load_config_file(path: Path) -> RefineConfig:
+    """Read a TOML or JSON config file."""
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    text = path.read_text(encoding="utf-8")
+    try:
+        values = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot parse config file {path}: {exc}") from exc
+    return config_from_mapping(values)
+
+
+def apply_overrides(config: RefineConfig, overrides: dict[str, Any]) -> RefineConfig:
+    """Apply dotted ``section.field`` overrides (CLI flags); None means "flag not given"."""
+    for dotted, value in overrides.items():
+        if value is None:
+            continue
+        section, _, name = dotted.partition(".")
+        target = getattr(config, section) if name else config
+        key = name or section
+        if not hasattr(target, key):
+            raise ConfigError(f"unknown setting {dotted}")
+        setattr(target, key, value)
+    return config

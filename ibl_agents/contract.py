@@ -1,0 +1,104 @@
+"""The code model's contract, checked statically before anything executes.
+
+Clauses, one gate each, so the critic hears a precise sentence instead of a stack trace:
+1. the source parses (``syntax_error``);
+2. it defines a module-level ``predict`` taking one positional argument (``contract_error``);
+3. it imports only allowed modules (``forbidden_import``): IBL's premise is that the LLM writes the model,
+   so machine-learning libraries are refused, as is anything that reaches the system;
+4. it does not read files or the target column, which is never in its input (``contract_error``).
+The sandbox enforces all of this again at run time; these gates only make feedback precise and cheap.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from sandbox.results import OutcomeKind
+
+ALLOWED_IMPORTS: frozenset[str] = frozenset(
+    {"numpy", "pandas", "math", "statistics", "re", "collections", "itertools", "functools", "typing"}
+)
+FILE_READERS = frozenset(
+    {"open", "read_csv", "read_parquet", "read_excel", "read_json", "loadtxt", "genfromtxt"}
+)
+DYNAMIC_CALLS = frozenset({"eval", "exec", "compile", "__import__", "globals", "getattr", "setattr"})
+
+
+@dataclass(frozen=True)
+class ContractViolation:
+    kind: OutcomeKind
+    message: str
+
+
+def check_contract(source: str, target: str) -> ContractViolation | None:
+    """Return the first violated clause, or None when the source may be executed."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        return ContractViolation(OutcomeKind.SYNTAX_ERROR, f"syntax error at line {exc.lineno}: {exc.msg}")
+    bad_import = _forbidden_import(tree)
+    if bad_import:
+        return ContractViolation(
+            OutcomeKind.FORBIDDEN_IMPORT,
+            f"imports {bad_import!r}; only {', '.join(sorted(ALLOWED_IMPORTS))} may be imported",
+        )
+    problem = _predict_problem(tree) or _forbidden_call(tree) or _reads_target(tree, target)
+    return ContractViolation(OutcomeKind.CONTRACT_ERROR, problem) if problem else None
+
+
+def _forbidden_import(tree: ast.Module) -> str | None:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module or "." * node.level]
+        else:
+            continue
+        for name in names:
+            if name.split(".")[0] not in ALLOWED_IMPORTS:
+                return name
+    return None
+
+
+def _predict_problem(tree: ast.Module) -> str | None:
+    defs = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "predict"]
+    if not defs:
+        return "no module-level function `predict(df)` is defined"
+    args = defs[-1].args
+    positional = args.posonlyargs + args.args
+    required = len(positional) - len(args.defaults)
+    if not positional and not args.vararg:
+        return "`predict` takes no arguments; it must take the DataFrame `df`"
+    if required > 1:
+        return f"`predict` requires {required} arguments; it must take exactly one, the DataFrame `df`"
+    return None
+
+
+def _forbidden_call(tree: ast.Module) -> str | None:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = _call_name(node.func)
+            if name in FILE_READERS:
+                return f"calls `{name}`; predict must not read files: the data arrives as the `df` argument"
+            if name in DYNAMIC_CALLS:
+                return f"calls `{name}`; dynamic code and attribute tricks are not allowed in a code model"
+    return None
+
+
+def _call_name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def _reads_target(tree: ast.Module, target: str) -> str | None:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and node.value == target:
+            return (
+                f"reads the target column {target!r}, which is not in df (it is what predict must output);"
+                " use only the feature columns"
+            )
+    return None

@@ -1,0 +1,55 @@
+"""Mechanical failures recognised without an LLM, stated plainly for the next generation.
+
+Small models make the same mechanical mistakes again and again (observed here: rankings inverted, constant
+output, columns that do not exist, a forgotten import). A sentence that names the mistake beats a stack
+trace, and costs no tokens.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ibl_agents.evaluation import Evaluation
+from sandbox.results import OutcomeKind
+
+INVERTED_AUC = 0.45
+
+
+def diagnose(evaluation: Evaluation, columns: list[str], metric: str) -> list[str]:
+    """Plain-language findings about one evaluation, most important first."""
+    if evaluation.kind is not OutcomeKind.OK:
+        return _failure_notes(evaluation, columns)
+    notes = []
+    scores = np.asarray(evaluation.train_scores, dtype=float)
+    if scores.size and float(scores.std()) < 1e-9:
+        notes.append(
+            f"predict returns the same value ({scores[0]:.3g}) for every row, so it ranks nothing;"
+            " the output must vary with the features."
+        )
+    auc = evaluation.validation.get("auc", float("nan"))
+    if auc < INVERTED_AUC:
+        notes.append(
+            f"the ranking is backwards: validation AUC {auc:.3f}, which would be {1 - auc:.3f} with the"
+            " direction flipped; rows you score high are mostly the other class (swap p for 1 - p or"
+            " reverse the comparison)."
+        )
+    return notes
+
+
+def _failure_notes(evaluation: Evaluation, columns: list[str]) -> list[str]:
+    text = f"{evaluation.message}\n{evaluation.detail}"
+    notes = [f"the code failed ({evaluation.kind.value}): {evaluation.message}"]
+    missing_column = re.search(r"KeyError: ['\"]([^'\"]+)['\"]", text)
+    if missing_column and missing_column.group(1) not in columns:
+        notes.append(
+            f"column {missing_column.group(1)!r} does not exist; the only columns are: {', '.join(columns)}."
+        )
+    undefined = re.search(r"NameError: name '(\w+)' is not defined", text)
+    if undefined and undefined.group(1) in ("np", "pd", "math"):
+        module = {"np": "numpy as np", "pd": "pandas as pd", "math": "math"}[undefined.group(1)]
+        notes.append(f"`{undefined.group(1)}` is used but never imported: add `import {module}` at the top.")
+    if evaluation.kind is OutcomeKind.TIMEOUT:
+        notes.append("it ran out of time: avoid loops over rows inside loops; use vectorised pandas/numpy.")
+    return notes

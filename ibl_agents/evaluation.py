@@ -1,0 +1,121 @@
+"""One candidate, judged: static contract -> sandbox on every validation fold -> host scoring.
+
+Frames sent to the sandbox hold feature columns only; validation labels stay here. Train rows are run
+too (their labels are already in the prompt) so the critic can show misclassified train rows. The
+locked test split is not touched during the loop: it is scored once, for the report, at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ibl_agents.contract import check_contract
+from ibl_agents.dataset import Dataset
+from ibl_agents.scoring import FAILED_SCORE, check_predictions, metrics, pooled_and_folds
+from ibl_agents.splits import Splits
+from sandbox.executor import Executor
+from sandbox.results import ExecutionResult, OutcomeKind
+
+TRAIN_FRAME = "train"
+
+
+@dataclass
+class Evaluation:
+    """What the loop and the critic need to know about one candidate."""
+
+    kind: OutcomeKind
+    message: str = ""
+    detail: str = ""
+    validation: dict[str, float] = field(default_factory=dict)  # pooled over all folds
+    folds: list[dict[str, float]] = field(default_factory=list)
+    train: dict[str, float] = field(default_factory=dict)
+    train_scores: list[float] = field(default_factory=list)
+    duration_s: float = 0.0
+
+    def score(self, metric: str) -> float:
+        """The ranking score: failures rank below every real score."""
+        return self.validation.get(metric, FAILED_SCORE) if self.kind is OutcomeKind.OK else FAILED_SCORE
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "kind": self.kind.value,
+            "message": self.message,
+            "detail": self.detail,
+            "validation": self.validation,
+            "folds": self.folds,
+            "train": self.train,
+            "duration_s": round(self.duration_s, 3),
+        }
+
+
+def fold_name(index: int) -> str:
+    return f"validation_{index}"
+
+
+def evaluate_candidate(code: str, dataset: Dataset, splits: Splits, executor: Executor) -> Evaluation:
+    violation = check_contract(code, dataset.target)
+    if violation is not None:
+        return Evaluation(violation.kind, violation.message)
+    frames = {fold_name(i): _features(dataset, rows) for i, rows in enumerate(splits.folds)}
+    frames[TRAIN_FRAME] = _features(dataset, splits.train)
+    result = executor.run(code, frames)
+    if result.kind is not OutcomeKind.OK:
+        return Evaluation(result.kind, result.message, result.detail, duration_s=result.duration_s)
+    return _score(result, dataset, splits)
+
+
+def _score(result: ExecutionResult, dataset: Dataset, splits: Splits) -> Evaluation:
+    labels = dataset.y.to_numpy()
+    named = [(fold_name(i), rows) for i, rows in enumerate(splits.folds)] + [(TRAIN_FRAME, splits.train)]
+    for name, rows in named:
+        check = check_predictions(result.predictions.get(name, []), len(rows))
+        if check.kind is not OutcomeKind.OK:
+            return Evaluation(check.kind, f"on {name}: {check.message}", duration_s=result.duration_s)
+    pooled, per_fold = pooled_and_folds(
+        [labels[rows] for rows in splits.folds],
+        [np.asarray(result.predictions[fold_name(i)]) for i in range(len(splits.folds))],
+    )
+    train_scores = result.predictions[TRAIN_FRAME]
+    return Evaluation(
+        OutcomeKind.OK,
+        validation=pooled,
+        folds=per_fold,
+        train=metrics(labels[splits.train], np.asarray(train_scores)),
+        train_scores=list(train_scores),
+        duration_s=result.duration_s,
+    )
+
+
+@dataclass(frozen=True)
+class HeldOutScore:
+    """A code model's metrics on rows outside the loop (the locked test split)."""
+
+    kind: OutcomeKind
+    message: str = ""
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.kind is OutcomeKind.OK
+
+
+def score_on_rows(
+    code: str, dataset: Dataset, rows: list[int], executor: Executor, name: str = "test"
+) -> HeldOutScore:
+    """Score a code model on an arbitrary row set, e.g. the locked test split for the report."""
+    result = executor.run(code, {name: _features(dataset, rows)})
+    if result.kind is not OutcomeKind.OK:
+        return HeldOutScore(result.kind, result.message)
+    check = check_predictions(result.predictions.get(name, []), len(rows))
+    if check.kind is not OutcomeKind.OK:
+        return HeldOutScore(check.kind, check.message)
+    return HeldOutScore(
+        OutcomeKind.OK, metrics=metrics(dataset.y.to_numpy()[rows], np.asarray(result.predictions[name]))
+    )
+
+
+def _features(dataset: Dataset, rows: list[int]) -> pd.DataFrame:
+    return dataset.frame.iloc[rows].reset_index(drop=True)

@@ -1,0 +1,74 @@
+"""The generator agent: a fresh prompt each iteration, never a growing chat history.
+
+A growing history made the bundled small model worse (the same NameError four times, observed here), so
+every prompt is rebuilt from the task, a budgeted sample of train rows, the best code so far and the
+latest feedback only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from langchain_core.language_models import BaseChatModel
+
+from ibl_agents.chat import ModelReply, ask_for_code
+from ibl_agents.contract import ALLOWED_IMPORTS
+from ibl_agents.dataset import Dataset
+from ibl_agents.extraction import extract_code
+from ibl_agents.prompting import render
+from ibl_agents.serialize import class_statistics, describe_columns, estimate_tokens, sample_rows
+
+
+@dataclass(frozen=True)
+class BestSoFar:
+    code: str
+    score: float
+    metric: str
+
+
+def generator_prompt(
+    dataset: Dataset,
+    train_rows: list[int],
+    *,
+    token_budget: int,
+    seed: int,
+    best: BestSoFar | None,
+    feedback: str,
+) -> str:
+    """Render the generator prompt from train rows only; the data sample fills what the budget leaves."""
+    features = dataset.frame.iloc[train_rows].reset_index(drop=True)
+    labels = dataset.y.iloc[train_rows].reset_index(drop=True)
+    best_section = (
+        render(
+            "generator_best", metric=best.metric, best_score=f"{best.score:.3f}", best_code=best.code.strip()
+        )
+        if best
+        else ""
+    )
+    feedback_section = render("generator_feedback", feedback=feedback.strip()) if feedback.strip() else ""
+    fixed = {
+        "target": dataset.target,
+        "positive_label": dataset.positive_label,
+        "negative_label": dataset.negative_label,
+        "n_features": len(dataset.features),
+        "columns": describe_columns(features),
+        "allowed_imports": ", ".join(sorted(ALLOWED_IMPORTS)),
+        "class_stats": class_statistics(features, labels, dataset.positive_label, dataset.negative_label),
+        "best_section": best_section,
+        "feedback_section": feedback_section,
+    }
+    overhead = estimate_tokens(render("generator", rows="", n_rows=0, **fixed))
+    rows_text, n_rows = sample_rows(
+        features,
+        labels,
+        dataset.target,
+        (dataset.positive_label, dataset.negative_label),
+        token_budget=max(200, token_budget - overhead),
+        seed=seed,
+    )
+    return render("generator", rows=rows_text, n_rows=n_rows, **fixed)
+
+
+def generate(model: BaseChatModel, prompt: str) -> tuple[ModelReply, str | None]:
+    """One generation: the reply and the extracted code (None when the reply holds no code)."""
+    return ask_for_code(model, prompt, extract_code)

@@ -1,0 +1,226 @@
+"""The embedded llama.cpp server: ``python -m llama_cpp.server`` as a managed child process.
+
+Running the model out of process keeps llama.cpp's memory and native crashes away from the run, and
+its OpenAI-compatible HTTP API means the local model goes through the same ``ChatOpenAI`` path as any
+hosted one. The server gets its own process group so that ``stop()`` can take down everything it
+spawned, and its output goes to a log file whose tail is quoted when it fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import importlib.util
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+
+from ibl_agents.errors import ModelServerError
+from ibl_agents.local_model import Log, cache_dir
+
+_logger = logging.getLogger(__name__)
+_INSTALL_HINT = "pip install 'ibl-agents[local]'"
+
+
+class LocalModelServer:
+    """One llama.cpp server for one GGUF file, bound to a free port on 127.0.0.1.
+
+    Use it as a context manager; ``stop()`` is the only cleanup (there is no ``__del__``). A restart
+    keeps the port, so ``base_url`` handed to clients stays valid.
+    """
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        n_ctx: int = 4096,
+        n_threads: int | None = None,
+        startup_timeout_s: float = 180,
+        log_dir: Path | None = None,
+        log: Log = _logger.info,
+    ) -> None:
+        self.model_path = Path(model_path)
+        self.model_name = self.model_path.stem
+        self.n_ctx = n_ctx
+        # llama-cpp-python defaults to half the cores for generation; we are the only heavy user here.
+        self.n_threads = n_threads or _usable_cpus()
+        self.startup_timeout_s = startup_timeout_s
+        self._log = log
+        self._port = _free_port()
+        self.log_path = (log_dir or cache_dir() / "logs") / f"llama-server-{self._port}.log"
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._port}/v1"
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def __enter__(self) -> LocalModelServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Launch the server and block until ``GET /v1/models`` answers."""
+        if self.is_alive():
+            return
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise ModelServerError(f"the local model needs llama-cpp-python: {_INSTALL_HINT}")
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_path)]
+        cmd += ["--model_alias", self.model_name, "--host", "127.0.0.1", "--port", str(self._port)]
+        cmd += ["--n_ctx", str(self.n_ctx), "--n_threads", str(self.n_threads)]
+        # Several runs may share one server: a new request must not cut off a streaming one.
+        cmd += ["--n_threads_batch", str(self.n_threads), "--interrupt_requests", "false"]
+        self._log(
+            f"starting llama.cpp server for {self.model_path.name} on {self.base_url} (log: {self.log_path})"
+        )
+        with self.log_path.open("ab") as log_file:
+            self._proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        started = time.monotonic()
+        try:
+            self._wait_until_ready(started + self.startup_timeout_s)
+        except BaseException:
+            self.stop()
+            raise
+        self._log(f"llama.cpp server ready in {time.monotonic() - started:.1f}s")
+
+    def is_alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def ensure_alive(self) -> None:
+        """Restart a server that died (e.g. killed for memory) once; raise if it will not come back."""
+        if self.is_alive():
+            return
+        code = self._proc.returncode if self._proc else None
+        self._log(f"llama.cpp server is not running (exit code {code}); restarting it")
+        self.stop()
+        try:
+            self.start()
+        except ModelServerError as exc:
+            raise ModelServerError(f"the local model server died and could not be restarted: {exc}") from exc
+
+    def stop(self) -> None:
+        """SIGTERM the server's process group, SIGKILL it after 10 s, and reap the process."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        for sig, grace_s in ((signal.SIGTERM, 10.0), (signal.SIGKILL, None)):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, sig)
+            try:
+                proc.wait(timeout=grace_s)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        # The leader is gone; anything it left behind in its group goes too.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+    def _wait_until_ready(self, deadline: float) -> None:
+        assert self._proc is not None
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise ModelServerError(self._startup_failure(f"exited with code {self._proc.returncode}"))
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/models", timeout=2) as resp:
+                    json.load(resp)
+                return
+            except (urllib.error.URLError, http.client.HTTPException, OSError, json.JSONDecodeError):
+                time.sleep(0.5)
+        raise ModelServerError(self._startup_failure(f"did not answer within {self.startup_timeout_s:.0f}s"))
+
+    def _startup_failure(self, what: str) -> str:
+        lines = self.log_path.read_text(errors="replace").splitlines()[-15:]
+        hint = (
+            f"\nInstall the server extras: {_INSTALL_HINT}" if "ModuleNotFoundError" in "".join(lines) else ""
+        )
+        tail = "\n".join(f"    {line}" for line in lines)
+        return (
+            f"llama.cpp server for {self.model_path} {what}. Last lines of {self.log_path}:\n{tail}{hint}\n"
+            "Check that the model file is a complete GGUF, or pick another model"
+        )
+
+
+def _usable_cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+_shared: dict[tuple[Path, int, int | None], tuple[LocalModelServer, int]] = {}
+_shared_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def shared_server(
+    model_path: Path,
+    *,
+    n_ctx: int = 4096,
+    n_threads: int | None = None,
+    startup_timeout_s: float = 180,
+    log_dir: Path | None = None,
+    log: Log = _logger.info,
+) -> Iterator[LocalModelServer]:
+    """Lend out one server per (model, n_ctx, n_threads) in this process, stopped when the last user leaves.
+
+    Loading a model takes seconds and a copy of its weights in memory, so concurrent runs in one
+    process (a sweep, a notebook) share it instead of starting their own.
+    """
+    key = (Path(model_path).resolve(), n_ctx, n_threads)
+    with _shared_lock:
+        server, users = _shared.get(key) or (
+            LocalModelServer(
+                key[0],
+                n_ctx=n_ctx,
+                n_threads=n_threads,
+                startup_timeout_s=startup_timeout_s,
+                log_dir=log_dir,
+                log=log,
+            ),
+            0,
+        )
+        if users == 0:
+            server.start()
+        else:
+            server.ensure_alive()
+        _shared[key] = (server, users + 1)
+    try:
+        yield server
+    finally:
+        with _shared_lock:
+            server, users = _shared.pop(key)
+            if users > 1:
+                _shared[key] = (server, users - 1)
+            else:
+                server.stop()

@@ -1,0 +1,118 @@
+"""Turning ``provider:model`` names into LangChain chat models.
+
+LangChain's ``BaseChatModel`` is the seam: any provider ``init_chat_model`` knows works, ``--base-url``
+reaches any OpenAI-compatible server, and ``local[:alias|path]`` starts the embedded llama.cpp server
+for the duration of the run. Errors name the environment variable or the pip extra to install.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+
+from langchain.chat_models import init_chat_model
+from langchain_core.language_models import BaseChatModel
+
+from ibl_agents.config import ModelConfig
+from ibl_agents.errors import ConfigError, ProviderError
+
+LOCAL_PREFIX = "local"
+API_KEY_VARIABLES = {
+    "openai": "OPENAI_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+    "google_genai": "GOOGLE_API_KEY",
+    "mistralai": "MISTRAL_API_KEY",
+    "groq": "GROQ_API_KEY",
+}
+LOCAL_API_KEY = "sk-local-no-key"  # llama.cpp's server ignores it; the OpenAI client insists on one
+
+
+@dataclass(frozen=True)
+class ChatModels:
+    generator: BaseChatModel
+    critic: BaseChatModel
+    generator_name: str
+    critic_name: str
+
+
+def is_local(spec: str) -> bool:
+    return spec == LOCAL_PREFIX or spec.startswith(LOCAL_PREFIX + ":")
+
+
+@contextmanager
+def open_chat_models(config: ModelConfig, log=print) -> Iterator[ChatModels]:
+    """Create generator and critic models; a local server started here is stopped on exit."""
+    critic_spec = config.critic or config.generator
+    with ExitStack() as stack:
+        servers: dict[str, tuple[str, str]] = {}
+
+        def build(spec: str) -> tuple[BaseChatModel, str]:
+            if is_local(spec):
+                if spec not in servers:
+                    servers[spec] = stack.enter_context(_local_endpoint(spec, config, log))
+                base_url, name = servers[spec]
+                return _openai_compatible(name, base_url, config, LOCAL_API_KEY), f"{spec} ({name})"
+            return make_remote_model(spec, config), spec
+
+        generator, generator_name = build(config.generator)
+        critic, critic_name = build(critic_spec)
+        yield ChatModels(generator, critic, generator_name, critic_name)
+
+
+@contextmanager
+def _local_endpoint(spec: str, config: ModelConfig, log) -> Iterator[tuple[str, str]]:
+    from ibl_agents.local_model import ensure_model, resolve_model
+    from ibl_agents.local_server import shared_server
+
+    _, _, choice = spec.partition(":")
+    path = resolve_model(choice or None)
+    if not path.exists():
+        path = ensure_model(choice or None, log=log)
+    with shared_server(path, n_ctx=config.context_tokens, log=log) as server:
+        yield server.base_url, server.model_name
+
+
+def make_remote_model(spec: str, config: ModelConfig) -> BaseChatModel:
+    """``provider:model`` through LangChain, with a one-line fix for each usual mistake."""
+    provider, sep, name = spec.partition(":")
+    if not sep or not name:
+        raise ConfigError(
+            f"model {spec!r} is not of the form provider:model (e.g. openai:gpt-4o-mini, anthropic:"
+            "claude-3-5-haiku-latest, ollama:qwen2.5-coder) or local[:alias|path.gguf]"
+        )
+    if config.base_url:
+        key = os.environ.get(API_KEY_VARIABLES.get(provider, "OPENAI_API_KEY"), LOCAL_API_KEY)
+        return _openai_compatible(name, config.base_url, config, key)
+    variable = API_KEY_VARIABLES.get(provider)
+    if variable and not os.environ.get(variable):
+        raise ProviderError(f"{provider} needs an API key: set {variable}, or use --model local")
+    try:
+        return init_chat_model(
+            name,
+            model_provider=provider,
+            temperature=config.temperature,
+            max_tokens=config.max_reply_tokens,
+            timeout=config.timeout_s,
+        )
+    except ImportError as exc:
+        raise ProviderError(
+            f"provider {provider!r} needs its LangChain integration: pip install langchain-{provider} ({exc})"
+        ) from exc
+    except ValueError as exc:
+        raise ConfigError(f"cannot create model {spec!r}: {exc}") from exc
+
+
+def _openai_compatible(name: str, base_url: str, config: ModelConfig, api_key: str) -> BaseChatModel:
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=name,
+        base_url=base_url,
+        api_key=api_key,
+        temperature=config.temperature,
+        max_tokens=config.max_reply_tokens,
+        timeout=config.timeout_s,
+        max_retries=2,
+    )

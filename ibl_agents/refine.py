@@ -1,0 +1,192 @@
+"""``refine(config) -> RunSummary``: the one library call behind ``ibl run``.
+
+Order of work: prepare data (load, audit, split) -> run directory -> sandbox executor -> chat models ->
+LangGraph loop with a SQLite checkpointer in the run directory -> locked-test score of the best
+candidate, logistic regression on the same rows -> best_model.py and summary.json.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from graphs.context import RunContext
+from graphs.refinement import build_refinement_graph
+from graphs.state import RefinementState
+from ibl_agents.artifacts import (
+    append_event,
+    best_model_source,
+    candidate_path,
+    new_run_dir,
+    write_json,
+    write_text,
+)
+from ibl_agents.baselines import baseline_scores
+from ibl_agents.config import RefineConfig
+from ibl_agents.data_loading import prepare_data
+from ibl_agents.evaluation import score_on_rows
+from ibl_agents.providers import ChatModels, open_chat_models
+from sandbox.executor import Executor
+
+EventSink = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class RunSummary:
+    """What a run produced; the same object for the CLI, scripts and the sklearn estimator."""
+
+    run_dir: str
+    ok: bool  # a valid LLM-written code model was produced
+    stop_reason: str
+    stop_detail: str
+    iterations: int
+    best_id: str | None
+    best_code: str | None
+    validation: dict[str, float]
+    test: dict[str, float]
+    baselines: dict[str, dict[str, dict[str, float]]]
+    tokens_used: int
+    tokens_by_node: dict[str, int]
+    tokens_estimated: bool
+    wall_s: float
+    generator_model: str
+    critic_model: str
+    sandbox: str
+    warnings: list[str] = field(default_factory=list)
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def refine(
+    config: RefineConfig,
+    *,
+    frame: pd.DataFrame | None = None,
+    on_event: EventSink | None = None,
+    executor: Executor | None = None,
+    models: ChatModels | None = None,
+    log: Callable[[str], None] = print,
+) -> RunSummary:
+    """Run the refinement loop. ``executor`` and ``models`` may be injected (tests, shared servers)."""
+    config.validate()
+    prepared = prepare_data(config.data, frame)
+    name = config.name or (Path(config.data.path).stem if config.data.path else "dataframe")
+    run_dir = new_run_dir(Path(config.runs_dir), name)
+    write_json(run_dir / "config.json", config.to_json())
+    write_json(run_dir / "manifest.json", prepared.manifest)
+    warnings = prepared.audit.warnings()
+    if prepared.dropped_leaks:
+        warnings.append(f"dropped leaking columns: {', '.join(prepared.dropped_leaks)}")
+
+    def emit(event: dict[str, Any]) -> None:
+        append_event(run_dir, event)
+        if on_event is not None:
+            on_event(event)
+
+    for warning in warnings:
+        emit({"event": "warning", "message": warning})
+    started = time.time()
+    with ExitStack() as stack:
+        if executor is None:
+            executor = stack.enter_context(_docker_executor(config))
+        if models is None:
+            models = stack.enter_context(open_chat_models(config.models, log=log))
+        emit(
+            {
+                "event": "start",
+                "run_dir": str(run_dir),
+                "sandbox": executor.description,
+                "generator": models.generator_name,
+                "critic": models.critic_name,
+                "train_rows": len(prepared.splits.train),
+                "validation_rows": len(prepared.splits.validation),
+                "test_rows": len(prepared.splits.test),
+            }
+        )
+        context = RunContext(config, prepared.dataset, prepared.splits, executor, models, run_dir, emit)
+        state = _run_graph(context, run_dir, started)
+        summary = _summarize(state, context, warnings, started)
+    write_json(run_dir / "summary.json", summary.to_json())
+    emit({"event": "finish", "stop_reason": summary.stop_reason, "ok": summary.ok})
+    return summary
+
+
+def _docker_executor(config: RefineConfig) -> Executor:
+    from sandbox.docker_executor import DockerExecutor
+
+    from sandbox.hardening import SandboxLimits
+
+    limits = SandboxLimits(timeout_s=config.sandbox.timeout_s, memory_mb=config.sandbox.memory_mb)
+    return DockerExecutor(image=config.sandbox.image, limits=limits)
+
+
+def _run_graph(context: RunContext, run_dir: Path, started: float) -> RefinementState:
+    initial: RefinementState = {"started_at": started, "iteration": 0, "candidates": [], "tokens_used": 0}
+    thread = {"configurable": {"thread_id": f"{run_dir.name}-{uuid.uuid4().hex[:8]}"}}
+    with SqliteSaver.from_conn_string(str(run_dir / "checkpoints.sqlite")) as saver:
+        graph = build_refinement_graph(saver)
+        graph.invoke(initial, config=thread, context=context)
+        return graph.get_state(thread).values
+
+
+def _summarize(state: RefinementState, ctx: RunContext, warnings: list[str], started: float) -> RunSummary:
+    best_id = state.get("best_id")
+    best_code = candidate_path(ctx.run_dir, best_id, ".py").read_text(encoding="utf-8") if best_id else None
+    candidates = list(state.get("candidates", []))
+    validation = next((c["validation"] for c in candidates if c["id"] == best_id), {})
+    test: dict[str, float] = {}
+    if best_code is not None:
+        held_out = score_on_rows(best_code, ctx.dataset, ctx.splits.test, ctx.executor)
+        test = held_out.metrics if held_out.ok else {}
+        if not held_out.ok:
+            warnings.append(f"best model failed on the locked test split: {held_out.message}")
+    baselines = baseline_scores(ctx.dataset, ctx.splits)
+    summary = RunSummary(
+        run_dir=str(ctx.run_dir),
+        ok=best_code is not None,
+        stop_reason=state.get("stop_reason") or "max_iters",
+        stop_detail=state.get("stop_detail", ""),
+        iterations=state.get("iteration", 0),
+        best_id=best_id,
+        best_code=best_code,
+        validation=validation,
+        test=test,
+        baselines=baselines,
+        tokens_used=state.get("tokens_used", 0),
+        tokens_by_node=state.get("tokens_by_node", {}),
+        tokens_estimated=state.get("estimated_tokens", False),
+        wall_s=round(time.time() - started, 2),
+        generator_model=ctx.models.generator_name,
+        critic_model=ctx.models.critic_name,
+        sandbox=ctx.executor.description,
+        warnings=warnings,
+        candidates=candidates,
+    )
+    if best_code is not None:
+        write_text(ctx.run_dir / "best_model.py", best_model_source(best_code, _provenance(summary, ctx)))
+    return summary
+
+
+def _provenance(summary: RunSummary, ctx: RunContext) -> dict[str, Any]:
+    metric = ctx.config.loop.metric
+    return {
+        "target": f"{ctx.dataset.target} (1 = {ctx.dataset.positive_label})",
+        "features": ", ".join(ctx.dataset.features),
+        f"validation {metric}": f"{summary.validation.get(metric, float('nan')):.4f}",
+        f"locked test {metric}": f"{summary.test.get(metric, float('nan')):.4f}",
+        "locked test accuracy": f"{summary.test.get('accuracy', float('nan')):.4f}",
+        "candidate": f"{summary.best_id} of {summary.iterations} (stop: {summary.stop_reason})",
+        "generator": summary.generator_model,
+        "critic": summary.critic_model,
+        "data": f"{ctx.dataset.source} (sha256 {ctx.dataset.sha256[:16]})",
+        "run": summary.run_dir,
+    }

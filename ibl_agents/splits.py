@@ -1,0 +1,101 @@
+"""Seeded three-way splits: train rows (may reach the LLM), validation folds, locked test.
+
+Only train rows ever appear in a prompt or in feedback. Validation folds decide acceptance and stopping,
+and only their aggregate metrics reach the LLM. The locked test split is scored for the report only.
+Indices are positions in the dataset's frame and are written to the run's manifest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import StratifiedKFold, train_test_split
+
+from ibl_agents.errors import DataError
+
+
+@dataclass(frozen=True)
+class Splits:
+    train: list[int]
+    folds: list[list[int]]
+    test: list[int]
+
+    @property
+    def validation(self) -> list[int]:
+        return [i for fold in self.folds for i in fold]
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def make_splits(
+    y: pd.Series,
+    *,
+    seed: int,
+    n_folds: int,
+    test_fraction: float,
+    train_fraction: float,
+    fixed_test: list[int] | None = None,
+    train_rows: int | None = None,
+) -> Splits:
+    """Split row positions of ``y``.
+
+    ``fixed_test`` pins the locked test rows (``--test FILE``). ``train_rows`` takes exactly the first N
+    remaining rows in file order as train rows, as in the IBL paper; otherwise a stratified, seeded share.
+    """
+    positions = np.arange(len(y))
+    if fixed_test is not None:
+        test = np.asarray(sorted(fixed_test), dtype=int)
+        rest = np.setdiff1d(positions, test)
+    else:
+        rest, test = _stratified(positions, y, test_fraction, seed, "locked test")
+    if train_rows is not None:
+        if train_rows >= len(rest):
+            raise DataError(
+                f"--train-rows {train_rows} leaves no validation rows ({len(rest)} non-test rows);"
+                f" use at most {len(rest) - 2}"
+            )
+        train, validation = np.sort(rest)[:train_rows], np.sort(rest)[train_rows:]
+    else:
+        train, validation = _stratified(rest, y, 1 - train_fraction, seed + 1, "validation")
+    _require_both_classes(y, train, "train rows (shown to the LLM)")
+    _require_both_classes(y, validation, "validation rows")
+    return Splits(
+        train=sorted(int(i) for i in train),
+        folds=_folds(validation, y, n_folds, seed),
+        test=sorted(int(i) for i in test),
+    )
+
+
+def _stratified(
+    positions: np.ndarray, y: pd.Series, fraction: float, seed: int, what: str
+) -> tuple[np.ndarray, np.ndarray]:
+    labels = y.to_numpy()[positions]
+    if np.bincount(labels, minlength=2).min() < 2:
+        raise DataError(f"too few rows of one class to carve out {what} rows; add rows of the rarer class")
+    try:
+        kept, carved = train_test_split(positions, test_size=fraction, random_state=seed, stratify=labels)
+    except ValueError as exc:
+        raise DataError(f"cannot split {len(positions)} rows into {what}: {exc}") from exc
+    return np.asarray(kept), np.asarray(carved)
+
+
+def _folds(validation: np.ndarray, y: pd.Series, n_folds: int, seed: int) -> list[list[int]]:
+    labels = y.to_numpy()[validation]
+    smallest = int(np.bincount(labels, minlength=2).min())
+    k = max(1, min(n_folds, smallest))
+    if k == 1:
+        return [sorted(int(i) for i in validation)]
+    splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+    return [sorted(int(validation[i]) for i in held) for _, held in splitter.split(validation, labels)]
+
+
+def _require_both_classes(y: pd.Series, rows: np.ndarray, what: str) -> None:
+    present = set(y.to_numpy()[rows].tolist())
+    if len(present) < 2:
+        raise DataError(
+            f"the {what} hold a single class; with --train-rows the first rows of the file are used, so"
+            " shuffle the file or show more rows"
+        )

@@ -1,0 +1,59 @@
+"""The stop rule: when the refinement loop ends, as a pure function of small state.
+
+Reasons, checked in this order: ``target_reached``, ``max_iters``, ``token_budget``, ``wall_clock``,
+``plateau`` (no validation gain >= ``min_delta`` for ``patience`` iterations). ``provider_error`` and
+``sandbox_error`` are set by the nodes that hit them and end the loop at once.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+from ibl_agents.config import LoopConfig
+
+StopReason = Literal[
+    "target_reached", "max_iters", "token_budget", "wall_clock", "plateau", "provider_error", "sandbox_error"
+]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The facts the stop rule looks at."""
+
+    iteration: int  # iterations completed
+    best_score: float | None
+    iterations_since_gain: int
+    tokens_used: int
+    started_at: float  # time.time() at run start
+
+
+def stop_reason(progress: Progress, loop: LoopConfig, now: float | None = None) -> StopReason | None:
+    now = time.time() if now is None else now
+    target, best = loop.target_metric, progress.best_score
+    if target is not None and best is not None and best >= target:
+        return "target_reached"
+    if progress.iteration >= loop.max_iters:
+        return "max_iters"
+    if loop.max_tokens_total is not None and progress.tokens_used >= loop.max_tokens_total:
+        return "token_budget"
+    if loop.max_wall_s is not None and now - progress.started_at >= loop.max_wall_s:
+        return "wall_clock"
+    if progress.iterations_since_gain >= loop.patience:
+        return "plateau"
+    return None
+
+
+def is_gain(score: float, best: float | None, min_delta: float) -> bool:
+    """A gain large enough to reset the plateau counter."""
+    return best is None or score >= best + min_delta
+
+
+def is_better(score: float, code_chars: int, best: float | None, best_chars: int | None) -> bool:
+    """Acceptance: strictly better validation score; on a tie, the shorter code wins."""
+    if best is None:
+        return score > float("-inf")
+    if score != best:
+        return score > best
+    return best_chars is not None and code_chars < best_chars
