@@ -53,7 +53,9 @@ def generator_prompt(
         "n_features": len(dataset.features),
         "columns": describe_columns(features),
         "allowed_imports": ", ".join(sorted(ALLOWED_IMPORTS)),
-        "class_stats": class_statistics(features, labels, dataset.positive_label, dataset.negative_label),
+        "class_stats": class_statistics(
+            features, labels, dataset.target, (dataset.positive_label, dataset.negative_label)
+        ),
         "best_section": best_section,
         "feedback_section": feedback_section,
     }

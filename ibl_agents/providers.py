@@ -63,13 +63,13 @@ def open_chat_models(config: ModelConfig, log=print) -> Iterator[ChatModels]:
 
 @contextmanager
 def _local_endpoint(spec: str, config: ModelConfig, log) -> Iterator[tuple[str, str]]:
-    from ibl_agents.local_model import ensure_model, resolve_model
+    from ibl_agents.local_model import DEFAULT_MODEL, ensure_model, resolve_model
     from ibl_agents.local_server import shared_server
 
     _, _, choice = spec.partition(":")
     path = resolve_model(choice or None)
     if not path.exists():
-        path = ensure_model(choice or None, log=log)
+        path = ensure_model(choice or DEFAULT_MODEL, log=log)
     with shared_server(path, n_ctx=config.context_tokens, log=log) as server:
         yield server.base_url, server.model_name
 

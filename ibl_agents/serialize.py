@@ -36,12 +36,13 @@ def describe_columns(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def class_statistics(frame: pd.DataFrame, y: pd.Series, positive: str, negative: str) -> str:
+def class_statistics(frame: pd.DataFrame, y: pd.Series, target: str, labels: tuple[str, str]) -> str:
     """Per-class mean and std of numeric features: the cheapest strong hint a small model can use."""
     numeric = frame.select_dtypes(include="number")
     if numeric.empty:
         return "(no numeric features)"
-    lines = ["feature | mean when target=" + positive + " | mean when target=" + negative + " | overall std"]
+    positive, negative = labels
+    lines = [f"feature | mean when {target}={positive} | mean when {target}={negative} | overall std"]
     for column in numeric.columns:
         pos = numeric.loc[y.to_numpy() == 1, column].mean()
         neg = numeric.loc[y.to_numpy() == 0, column].mean()

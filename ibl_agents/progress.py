@@ -1,0 +1,103 @@
+"""Live progress of a run and its final report, drawn with rich from the run's events.
+
+The display only consumes events (the same dicts written to events.jsonl), so scripted users who pass
+their own ``on_event`` see exactly what the terminal shows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.status import Status
+from rich.syntax import Syntax
+from rich.table import Table
+
+from ibl_agents.refine import RunSummary
+
+_ACTIVITY = {
+    "generating": "writing a code model",
+    "executing": "running it in the sandbox",
+    "critiquing": "critic reviewing it",
+}
+
+
+class LiveProgress:
+    """Prints one line per candidate and a spinner for the step in flight."""
+
+    def __init__(self, console: Console, metric: str) -> None:
+        self.console = console
+        self.metric = metric
+        self.status: Status | None = None
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        if kind in _ACTIVITY:
+            self._spin(f"iteration {event['iteration']}: {_ACTIVITY[kind]}...")
+        elif kind == "candidate":
+            self._stop_spinner()
+            self.console.print(_candidate_line(event, self.metric))
+        elif kind == "warning":
+            self.console.print(f"[yellow]warning:[/] {event['message']}")
+        elif kind == "start":
+            self.console.print(
+                f"[bold]ibl run[/]: generator {event['generator']}, critic {event['critic']}, sandbox"
+                f" {event['sandbox']}; {event['train_rows']} train / {event['validation_rows']} validation /"
+                f" {event['test_rows']} locked test rows"
+            )
+        elif kind == "finish":
+            self._stop_spinner()
+
+    def _spin(self, text: str) -> None:
+        if self.status is None:
+            self.status = self.console.status(text)
+            self.status.start()
+        else:
+            self.status.update(text)
+
+    def _stop_spinner(self) -> None:
+        if self.status is not None:
+            self.status.stop()
+            self.status = None
+
+
+def _candidate_line(event: dict[str, Any], metric: str) -> str:
+    score = event.get("score")
+    best = event.get("best_score")
+    outcome = f"[green]ok[/] {metric} {score:.3f}" if score is not None else f"[red]{event['kind']}[/]"
+    accepted = " [bold green]new best[/]" if event.get("accepted") else ""
+    best_text = f"{best:.3f}" if best is not None else "-"
+    message = f" ({event['message'][:90]})" if event.get("message") and score is None else ""
+    return (
+        f"iter {event['iteration']:>2}  {outcome}{accepted}{message}  best {best_text}  "
+        f"tokens {event.get('tokens_used', 0):,}  {event.get('elapsed_s', 0):.0f}s"
+    )
+
+
+def print_report(console: Console, summary: RunSummary, metric: str) -> None:
+    """Best code, its metrics beside the baseline's, the stop reason; the run directory comes last."""
+    if summary.best_code:
+        console.rule(f"best code model (candidate {summary.best_id})")
+        console.print(Syntax(summary.best_code, "python", line_numbers=False))
+    table = Table(title="metrics (higher is better)")
+    table.add_column("model")
+    for split in ("validation", "locked test"):
+        for name in ("auc", "accuracy"):
+            table.add_column(f"{split} {name}", justify="right")
+    table.add_row("LLM code model", *_cells(summary.validation), *_cells(summary.test))
+    for name, scores in summary.baselines.items():
+        table.add_row(name.replace("_", " "), *_cells(scores["validation"]), *_cells(scores["test"]))
+    console.print(table)
+    tokens = "~" if summary.tokens_estimated else ""
+    by_node = ", ".join(f"{k} {v:,}" for k, v in summary.tokens_by_node.items())
+    console.print(
+        f"stop: [bold]{summary.stop_reason}[/]{' - ' + summary.stop_detail if summary.stop_detail else ''};"
+        f" {summary.iterations} iterations, {tokens}{summary.tokens_used:,} tokens ({by_node}),"
+        f" {summary.wall_s:.0f}s"
+    )
+    for warning in summary.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+
+
+def _cells(scores: dict[str, float]) -> list[str]:
+    return [f"{scores[k]:.3f}" if k in scores else "-" for k in ("auc", "accuracy")]

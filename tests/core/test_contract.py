@@ -1,0 +1,47 @@
+"""One gate per clause of the code-model contract."""
+
+from __future__ import annotations
+
+import pytest
+
+from ibl_agents.contract import check_contract
+from sandbox.results import OutcomeKind
+
+GOOD = "import numpy as np\nimport pandas as pd\n\ndef predict(df):\n    return np.full(len(df), 0.5)\n"
+
+
+def test_good_code_passes() -> None:
+    assert check_contract(GOOD, "target") is None
+
+
+@pytest.mark.parametrize(
+    ("source", "kind", "phrase"),
+    [
+        ("def predict(df)\n    return 1", OutcomeKind.SYNTAX_ERROR, "syntax error at line 1"),
+        ("import numpy as np\n", OutcomeKind.CONTRACT_ERROR, "no module-level function `predict(df)`"),
+        ("def predict():\n    return []", OutcomeKind.CONTRACT_ERROR, "takes no arguments"),
+        ("def predict(df, model):\n    return []", OutcomeKind.CONTRACT_ERROR, "requires 2 arguments"),
+        (
+            "from sklearn.linear_model import LogisticRegression\ndef predict(df):\n    return []",
+            OutcomeKind.FORBIDDEN_IMPORT,
+            "imports 'sklearn.linear_model'",
+        ),
+        ("import os\ndef predict(df):\n    return []", OutcomeKind.FORBIDDEN_IMPORT, "imports 'os'"),
+        (
+            "import pandas as pd\ndef predict(df):\n    t = pd.read_csv('train.csv')\n    return []",
+            OutcomeKind.CONTRACT_ERROR,
+            "must not read files",
+        ),
+        ("def predict(df):\n    return df['target']", OutcomeKind.CONTRACT_ERROR, "reads the target column"),
+        ("def predict(df):\n    return eval('1')", OutcomeKind.CONTRACT_ERROR, "calls `eval`"),
+    ],
+)
+def test_each_clause_has_a_gate(source: str, kind: OutcomeKind, phrase: str) -> None:
+    violation = check_contract(source, "target")
+    assert violation is not None
+    assert violation.kind is kind
+    assert phrase in violation.message
+
+
+def test_optional_second_argument_is_allowed() -> None:
+    assert check_contract("def predict(df, threshold=0.5):\n    return []", "target") is None

@@ -1,0 +1,83 @@
+"""Snapshot tests: every prompt template rendered with fixed inputs, compared with a committed file.
+
+A prompt edit shows up as a readable diff of the snapshot. To accept an intended change, rerun with
+IBL_UPDATE_SNAPSHOTS=1 and review the diff before committing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ibl_agents.critic import critic_prompt
+from ibl_agents.dataset import load_dataset
+from ibl_agents.evaluation import Evaluation
+from ibl_agents.generator import BestSoFar, generator_prompt
+from ibl_agents.prompting import render
+from sandbox.results import OutcomeKind
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+CODE = "import numpy as np\n\ndef predict(df):\n    return np.where(df['x'] > 0, 0.9, 0.1)\n"
+
+
+def _dataset():
+    x = np.linspace(-2, 2, 20)
+    return load_dataset(
+        pd.DataFrame({"x": x.round(3), "color": ["red", "blue"] * 10, "y": (x > 0).astype(int)}), "y"
+    )
+
+
+def _check(name: str, text: str) -> None:
+    path = SNAPSHOTS / f"{name}.txt"
+    if os.environ.get("IBL_UPDATE_SNAPSHOTS") == "1":
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no snapshot {path.name}; run with IBL_UPDATE_SNAPSHOTS=1 and review it"
+    assert text == path.read_text(encoding="utf-8")
+
+
+def test_generator_first_prompt() -> None:
+    dataset = _dataset()
+    prompt = generator_prompt(dataset, list(range(20)), token_budget=2000, seed=0, best=None, feedback="")
+    _check("generator_first", prompt)
+
+
+def test_generator_prompt_with_best_code_and_feedback() -> None:
+    dataset = _dataset()
+    prompt = generator_prompt(
+        dataset,
+        list(range(0, 20, 2)),
+        token_budget=2000,
+        seed=1,
+        best=BestSoFar(CODE, 0.8125, "auc"),
+        feedback="- use column x with a threshold at 0",
+    )
+    _check("generator_refine", prompt)
+
+
+def test_critic_prompt_for_a_failure() -> None:
+    evaluation = Evaluation(OutcomeKind.RUNTIME_ERROR, "KeyError: 'z'", "Traceback ...\nKeyError: 'z'")
+    prompt, notes = critic_prompt(CODE, evaluation, _dataset(), list(range(20)), "auc", None, 4)
+    assert any("column 'z' does not exist" in n for n in notes)
+    _check("critic_failure", prompt)
+
+
+def test_critic_prompt_for_an_inverted_model() -> None:
+    scores = [0.9 if i < 10 else 0.1 for i in range(20)]
+    evaluation = Evaluation(
+        OutcomeKind.OK,
+        validation={"auc": 0.2, "accuracy": 0.25},
+        train={"auc": 0.0, "accuracy": 0.0},
+        train_scores=scores,
+    )
+    prompt, notes = critic_prompt(CODE, evaluation, _dataset(), list(range(20)), "auc", 0.6, 4)
+    assert any("backwards" in n for n in notes)
+    _check("critic_inverted", prompt)
+
+
+def test_renderer_refuses_missing_and_unexpected_variables() -> None:
+    with pytest.raises(KeyError, match=r"missing \['feedback'\], unexpected \['other'\]"):
+        render("generator_feedback", other="x")
