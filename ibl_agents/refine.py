@@ -79,27 +79,28 @@ def refine(
     """Run the refinement loop. ``executor`` and ``models`` may be injected (tests, shared servers)."""
     config.validate()
     prepared = prepare_data(config.data, frame)
-    name = config.name or (Path(config.data.path).stem if config.data.path else "dataframe")
-    run_dir = new_run_dir(Path(config.runs_dir), name)
-    write_json(run_dir / "config.json", config.to_json())
-    write_json(run_dir / "manifest.json", prepared.manifest)
     warnings = prepared.audit.warnings()
     if prepared.dropped_leaks:
         warnings.append(f"dropped leaking columns: {', '.join(prepared.dropped_leaks)}")
-
-    def emit(event: dict[str, Any]) -> None:
-        append_event(run_dir, event)
-        if on_event is not None:
-            on_event(event)
-
-    for warning in warnings:
-        emit({"event": "warning", "message": warning})
-    started = time.time()
     with ExitStack() as stack:
+        # Sandbox and models first: an environment problem fails before anything is written.
         if executor is None:
             executor = stack.enter_context(_docker_executor(config))
         if models is None:
             models = stack.enter_context(open_chat_models(config.models, log=log))
+        name = config.name or (Path(config.data.path).stem if config.data.path else "dataframe")
+        run_dir = new_run_dir(Path(config.runs_dir), name)
+        write_json(run_dir / "config.json", config.to_json())
+        write_json(run_dir / "manifest.json", prepared.manifest)
+
+        def emit(event: dict[str, Any]) -> None:
+            append_event(run_dir, event)
+            if on_event is not None:
+                on_event(event)
+
+        for warning in warnings:
+            emit({"event": "warning", "message": warning})
+        started = time.time()
         emit(
             {
                 "event": "start",
@@ -122,7 +123,6 @@ def refine(
 
 def _docker_executor(config: RefineConfig) -> Executor:
     from sandbox.docker_executor import DockerExecutor
-
     from sandbox.hardening import SandboxLimits
 
     limits = SandboxLimits(timeout_s=config.sandbox.timeout_s, memory_mb=config.sandbox.memory_mb)

@@ -25,7 +25,7 @@ def _write(tmp_path: Path, text: str, name: str = "data.csv") -> Path:
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="data file not found: .*nope.csv"):
+    with pytest.raises(DataError, match=r"data file not found: .*nope.csv"):
         load_dataset(tmp_path / "nope.csv", "y")
 
 
@@ -50,7 +50,7 @@ def test_empty_table(tmp_path: Path) -> None:
 
 def test_unparseable_csv(tmp_path: Path) -> None:
     path = _write(tmp_path, 'a,y\n1,0\n2,1,5,6\n"unterminated\n')
-    with pytest.raises(DataError, match="cannot parse .* as CSV"):
+    with pytest.raises(DataError, match=r"cannot parse .* as CSV"):
         load_dataset(path, "y")
 
 

@@ -1,0 +1,119 @@
+"""Bad input through the real `ibl` command: one clear line, a non-zero exit, nothing written."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SPLITS = Path(__file__).resolve().parents[3] / "shared" / "data" / "iblm" / "splits"
+
+
+def ibl(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed CLI in a scratch directory; runs/ must stay empty on failure."""
+    return subprocess.run(
+        [sys.executable, "-m", "ibl_agents", *args, "--runs-dir", str(tmp_path / "runs")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess[str], tmp_path: Path, phrase: str) -> None:
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert phrase in lines[0], lines[0]
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path / name
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    result = ibl(tmp_path, "run", "missing.csv", "--target", "y")
+    assert_clean_failure(result, tmp_path, "data file not found: missing.csv")
+
+
+def test_unknown_target(tmp_path: Path) -> None:
+    result = ibl(tmp_path, "run", str(SPLITS / "moon_3656_300_train.csv"), "--target", "label")
+    assert_clean_failure(result, tmp_path, "target column 'label' not in")
+
+
+def test_single_class_target(tmp_path: Path) -> None:
+    path = write(tmp_path, "one.csv", "a,y\n1,1\n2,1\n")
+    assert_clean_failure(ibl(tmp_path, "run", str(path), "--target", "y"), tmp_path, "single class")
+
+
+def test_empty_table(tmp_path: Path) -> None:
+    path = write(tmp_path, "empty.csv", "")
+    assert_clean_failure(ibl(tmp_path, "run", str(path), "--target", "y"), tmp_path, "is empty")
+
+
+def test_unparseable_csv(tmp_path: Path) -> None:
+    path = write(tmp_path, "bad.csv", 'a,y\n1,0\n2,1,5,6\n"open quote\n')
+    assert_clean_failure(ibl(tmp_path, "run", str(path), "--target", "y"), tmp_path, "cannot parse")
+
+
+def test_free_text_column(tmp_path: Path) -> None:
+    rows = "\n".join(f"a long passenger name number {i},{i % 2}" for i in range(80))
+    path = write(tmp_path, "text.csv", "name,y\n" + rows + "\n")
+    result = ibl(tmp_path, "run", str(path), "--target", "y")
+    assert_clean_failure(result, tmp_path, "--drop-columns name")
+
+
+def test_bad_flag_value(tmp_path: Path) -> None:
+    result = ibl(
+        tmp_path, "run", str(SPLITS / "moon_3656_300_train.csv"), "--target", "target", "--max-iters", "0"
+    )
+    assert_clean_failure(result, tmp_path, "loop.max_iters must be >= 1")
+
+
+def test_docker_unreachable(tmp_path: Path) -> None:
+    result = ibl(
+        tmp_path,
+        "run",
+        str(SPLITS / "moon_3656_300_train.csv"),
+        "--target",
+        "target",
+        env={"DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"},
+    )
+    assert_clean_failure(result, tmp_path, "Docker")
+
+
+@pytest.mark.docker
+def test_model_server_failing_to_start(tmp_path: Path, sandbox_image: str) -> None:
+    fake = write(tmp_path, "broken.gguf", "this is not a GGUF file\n" * 100)
+    result = ibl(
+        tmp_path,
+        "run",
+        str(SPLITS / "moon_3656_300_train.csv"),
+        "--target",
+        "target",
+        "--model",
+        f"local:{fake}",
+    )
+    assert_clean_failure(result, tmp_path, "model server")
+
+
+def test_missing_api_key_names_the_variable(tmp_path: Path) -> None:
+    env = {"OPENAI_API_KEY": "", "DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"}
+    result = ibl(
+        tmp_path,
+        "run",
+        str(SPLITS / "moon_3656_300_train.csv"),
+        "--target",
+        "target",
+        "--model",
+        "openai:gpt-4o-mini",
+        env=env,
+    )
+    # the sandbox is checked first; without Docker that is the reported problem
+    assert_clean_failure(result, tmp_path, "Docker")

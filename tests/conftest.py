@@ -1,0 +1,35 @@
+"""Shared fixtures: the real Docker sandbox (built once per session) and synthetic data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sandbox.docker_executor import DockerExecutor
+from sandbox.image import ensure_image
+
+
+@pytest.fixture(scope="session")
+def sandbox_image() -> str:
+    """The content-hashed sandbox image; built if missing (needs a running Docker engine)."""
+    return ensure_image()
+
+
+@pytest.fixture
+def docker_executor(sandbox_image: str) -> Iterator[DockerExecutor]:
+    with DockerExecutor(image=sandbox_image) as executor:
+        yield executor
+
+
+@pytest.fixture
+def signal_frame() -> pd.DataFrame:
+    """200 rows: `x1` decides the label, `x2` is weakly related, `row_code` is a unique canary per row."""
+    rng = np.random.default_rng(7)
+    x1 = rng.normal(size=200).round(4)
+    x2 = (x1 * 0.3 + rng.normal(size=200)).round(4)
+    return pd.DataFrame(
+        {"x1": x1, "x2": x2, "row_code": 100_000 + np.arange(200) * 7, "y": (x1 > 0).astype(int)}
+    )

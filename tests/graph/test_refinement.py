@@ -1,0 +1,121 @@
+"""The refinement graph with scripted chat models and the real Docker executor."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ibl_agents.config import RefineConfig
+from ibl_agents.providers import ChatModels
+from ibl_agents.refine import RunSummary, refine
+from sandbox.docker_executor import DockerExecutor
+from tests.fakes import ScriptedChatModel, fenced
+
+pytestmark = pytest.mark.docker
+
+PERFECT = "import numpy as np\n\ndef predict(df):\n    return np.where(df['x1'] > 0, 1.0, 0.0)\n"
+PERFECT_SHORT = "def predict(df):\n    return (df['x1'] > 0).astype(float)\n"
+WEAK = "import numpy as np\n\ndef predict(df):\n    return 1 / (1 + np.exp(-df['x2'].to_numpy()))\n"
+BROKEN = "def predict(df):\n    return df['z'] * 0\n"
+CRITIC = "- use the column x1 with a threshold at 0"
+
+
+def _run(
+    tmp_path: Path, frame: pd.DataFrame, executor: DockerExecutor, generator: list[str], **loop: object
+) -> tuple[RunSummary, ScriptedChatModel, ScriptedChatModel]:
+    config = RefineConfig(runs_dir=str(tmp_path / "runs"), name="t")
+    config.data.target = "y"
+    config.data.drop_columns = []
+    for key, value in {"patience": 10, **loop}.items():
+        setattr(config.loop, key, value)
+    gen = ScriptedChatModel(script=[fenced(code) for code in generator])
+    critic = ScriptedChatModel(script=[CRITIC])
+    summary = refine(
+        config, frame=frame, executor=executor, models=ChatModels(gen, critic, "scripted", "scripted-critic")
+    )
+    return summary, gen, critic
+
+
+def test_failing_candidate_is_repaired(tmp_path, signal_frame, docker_executor) -> None:
+    summary, gen, _ = _run(tmp_path, signal_frame, docker_executor, [BROKEN, PERFECT], max_iters=2)
+    kinds = [c["kind"] for c in summary.candidates]
+    assert kinds == ["runtime_error", "ok"]
+    assert summary.ok and summary.best_id == "0002"
+    assert summary.validation["auc"] == 1.0 and summary.test["auc"] == 1.0
+    assert "column 'z' does not exist" in gen.prompts[1]  # the diagnosis reached the next generation
+    assert CRITIC in gen.prompts[1]
+
+
+def test_stops_on_plateau(tmp_path, signal_frame, docker_executor) -> None:
+    summary, gen, _ = _run(tmp_path, signal_frame, docker_executor, [WEAK], max_iters=10, patience=2)
+    assert summary.stop_reason == "plateau"
+    assert summary.iterations == 3 and len(gen.prompts) == 3
+
+
+def test_stops_on_max_iters(tmp_path, signal_frame, docker_executor) -> None:
+    summary, _, critic = _run(tmp_path, signal_frame, docker_executor, [BROKEN, WEAK, PERFECT], max_iters=3)
+    assert summary.stop_reason == "max_iters" and summary.iterations == 3
+    assert len(critic.prompts) == 2  # no critic call after the last candidate
+
+
+def test_stops_on_token_budget_with_exact_accounting(tmp_path, signal_frame, docker_executor) -> None:
+    summary, _, _ = _run(tmp_path, signal_frame, docker_executor, [WEAK], max_iters=10, max_tokens_total=400)
+    # each call reports 100 prompt + 50 completion tokens: gen 150, critic 150, gen 150 -> 450 >= 400
+    assert summary.stop_reason == "token_budget"
+    assert summary.tokens_used == 450
+    assert summary.tokens_by_node == {"generator": 300, "critic": 150}
+    assert not summary.tokens_estimated
+
+
+def test_best_candidate_wins_and_ties_go_to_shorter_code(tmp_path, signal_frame, docker_executor) -> None:
+    summary, _, _ = _run(
+        tmp_path, signal_frame, docker_executor, [PERFECT, WEAK, PERFECT_SHORT, WEAK], max_iters=4
+    )
+    assert [c["accepted"] for c in summary.candidates] == [True, False, True, False]
+    assert summary.best_id == "0003"
+    assert summary.best_code == PERFECT_SHORT
+
+
+def test_run_directory_is_complete_and_best_model_is_standalone(
+    tmp_path, signal_frame, docker_executor
+) -> None:
+    summary, _, _ = _run(tmp_path, signal_frame, docker_executor, [BROKEN, PERFECT], max_iters=2)
+    run_dir = Path(summary.run_dir)
+    for name in (
+        "config.json",
+        "manifest.json",
+        "events.jsonl",
+        "summary.json",
+        "best_model.py",
+        "checkpoints.sqlite",
+        "candidates/0001.py",
+        "candidates/0001.json",
+        "candidates/0002.prompt.txt",
+        "feedback/0001.txt",
+    ):
+        assert (run_dir / name).is_file(), name
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert set(manifest["splits"]) == {"train", "folds", "test"}
+    namespace: dict[str, object] = {}
+    exec(
+        compile((run_dir / "best_model.py").read_text(), "best_model.py", "exec"), namespace
+    )  # our own test code
+    predictions = namespace["predict"](signal_frame.drop(columns=["y"]))
+    assert list(predictions) == list((signal_frame["x1"] > 0).astype(float))
+    events = [json.loads(line)["event"] for line in (run_dir / "events.jsonl").read_text().splitlines()]
+    assert events[0] == "start" and events[-1] == "finish"
+
+
+def test_no_validation_or_test_row_ever_reaches_a_prompt(tmp_path, signal_frame, docker_executor) -> None:
+    summary, gen, critic = _run(tmp_path, signal_frame, docker_executor, [BROKEN, WEAK, PERFECT], max_iters=3)
+    manifest = json.loads((Path(summary.run_dir) / "manifest.json").read_text())
+    train = set(manifest["splits"]["train"])
+    held_out = [i for i in range(len(signal_frame)) if i not in train]
+    prompts = "\n".join(gen.prompts + critic.prompts)
+    shown = [i for i in train if str(signal_frame["row_code"][i]) in prompts]
+    assert shown, "canary check is void: no train row code appears in any prompt"
+    leaked = [i for i in held_out if str(signal_frame["row_code"][i]) in prompts]
+    assert leaked == []
