@@ -1,0 +1,39 @@
+"""ibl-agents: LLM-written code models (Inductive-bias Learning), refined until they hold up.
+
+The public surface is ``__all__``; everything else may change between releases.
+"""
+
+from ibl_agents.config import (
+    DataConfig,
+    LoopConfig,
+    ModelConfig,
+    RefineConfig,
+    SandboxConfig,
+    load_config_file,
+)
+from ibl_agents.errors import (
+    ConfigError,
+    DataError,
+    IblError,
+    ModelAssetError,
+    ModelServerError,
+    ProviderError,
+)
+from ibl_agents.refine import RunSummary, refine
+
+__all__ = [
+    "ConfigError",
+    "DataConfig",
+    "DataError",
+    "IblError",
+    "LoopConfig",
+    "ModelAssetError",
+    "ModelConfig",
+    "ModelServerError",
+    "ProviderError",
+    "RefineConfig",
+    "RunSummary",
+    "SandboxConfig",
+    "load_config_file",
+    "refine",
+]
