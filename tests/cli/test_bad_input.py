@@ -101,19 +101,3 @@ def test_model_server_failing_to_start(tmp_path: Path, sandbox_image: str) -> No
         f"local:{fake}",
     )
     assert_clean_failure(result, tmp_path, "model server")
-
-
-def test_missing_api_key_names_the_variable(tmp_path: Path) -> None:
-    env = {"OPENAI_API_KEY": "", "DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"}
-    result = ibl(
-        tmp_path,
-        "run",
-        str(SPLITS / "moon_3656_300_train.csv"),
-        "--target",
-        "target",
-        "--model",
-        "openai:gpt-4o-mini",
-        env=env,
-    )
-    # the sandbox is checked first; without Docker that is the reported problem
-    assert_clean_failure(result, tmp_path, "Docker")
