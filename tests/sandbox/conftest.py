@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 
 import docker
-import pandas as pd
 import pytest
 
 from sandbox.daemon import connect
 from sandbox.docker_executor import DockerExecutor
 from sandbox.errors import SandboxUnavailable
-from sandbox.hardening import LABEL, OWNER_PID_LABEL, SandboxLimits
+from sandbox.hardening import SandboxLimits
 from sandbox.image import ensure_image
-
-FRAME = pd.DataFrame({"x": [0.5, 1.5, -2.0, 3.25, 0.0], "name": ["a", "b", None, "d", "e"]})
-
-
-def our_containers(client: docker.DockerClient) -> list[dict]:
-    """Sandbox containers owned by this test process, whatever their state."""
-    mine = f"{OWNER_PID_LABEL}={os.getpid()}"
-    return client.api.containers(all=True, filters={"label": [LABEL, mine]})
+from tests.sandbox.support import our_containers
 
 
 @pytest.fixture(scope="session")

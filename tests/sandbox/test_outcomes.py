@@ -9,7 +9,7 @@ import pytest
 
 from sandbox.docker_executor import DockerExecutor
 from sandbox.results import OutcomeKind
-from tests.sandbox.conftest import FRAME
+from tests.sandbox.support import FRAME
 
 pytestmark = pytest.mark.docker
 

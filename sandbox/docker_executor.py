@@ -1,0 +1,152 @@
+"""The Docker executor: one fresh hardened container per candidate, removed whatever happens.
+
+Per ``run``: create, attach, start, stream the request in and the output out, wait, remove; nothing
+else (no exec, no reuse, no logs read back). With ``prestart`` (the default) the next container is
+launched in the background while the current one runs, so a run mostly costs the model's own time.
+The code model's faults come back as ``OutcomeKind`` data; only Docker itself failing is ``sandbox_error``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Mapping
+
+import docker
+import pandas as pd
+import requests
+from docker.models.containers import Container
+
+from sandbox.containers import Launched, Standby, launch
+from sandbox.daemon import DOCKER_FAILURES, connect
+from sandbox.errors import SandboxError, SandboxImageError, SandboxUnavailable
+from sandbox.hardening import DEFAULT_LIMITS, SandboxLimits, container_kwargs
+from sandbox.image import image_tag
+from sandbox.protocol import ProtocolError, decode_result, encode_request
+from sandbox.reaping import reap_leaked_containers
+from sandbox.results import ExecutionResult, OutcomeKind
+from sandbox.streams import Exchange, exchange
+
+__all__ = ["DockerExecutor", "reap_leaked_containers"]
+
+PROCESS_LIMIT_MARKERS = ("can't start new thread", "BlockingIOError", "Resource temporarily unavailable")
+SIGKILL_STATUS = 137
+
+
+class DockerExecutor:
+    """Runs code models in throw-away Docker containers (see ``sandbox.hardening`` for the flags).
+
+    Raises ``SandboxUnavailable`` if the daemon does not answer and ``SandboxImageError`` if the image
+    is missing (``image=None`` means the tag matching this checkout, see ``sandbox.image``).
+    ``prestart=False`` launches each container only when ``run`` is called (slower, nothing idle).
+    Not meant for concurrent ``run`` calls from several threads: use one executor per thread.
+    """
+
+    def __init__(
+        self,
+        image: str | None = None,
+        limits: SandboxLimits = DEFAULT_LIMITS,
+        client: docker.DockerClient | None = None,
+        *,
+        prestart: bool = True,
+    ) -> None:
+        self._owns_client = client is None
+        self._client: docker.DockerClient | None = connect(client)
+        self.image = image or image_tag()
+        self.limits = limits
+        try:
+            self._client.images.get(self.image)
+        except docker.errors.ImageNotFound:
+            self.close()
+            raise SandboxImageError(
+                f"sandbox image {self.image} is missing: run `ibl sandbox build` "
+                "(or `python -m sandbox.image`)"
+            ) from None
+        except DOCKER_FAILURES as exc:
+            self.close()
+            raise SandboxUnavailable(f"Docker could not inspect image {self.image}: {exc}") from exc
+        reap_leaked_containers(self._client)
+        self._create = container_kwargs(self.image, limits)
+        self._standby = Standby(self._client, self._create) if prestart else None
+        if self._standby is not None:
+            self._standby.refill()
+        self.description = (
+            f"docker {self.image}: no network, {limits.memory_mb} MiB, {limits.cpus:g} CPU, "
+            f"{limits.pids} pids, {limits.timeout_s:g} s"
+        )
+
+    def __enter__(self) -> DockerExecutor:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Remove the pre-started container and release the client if this executor made it; idempotent."""
+        standby, self._standby = getattr(self, "_standby", None), None
+        if standby is not None:
+            standby.close()
+        if self._client is not None and self._owns_client:
+            self._client.close()
+        self._client = None
+
+    def run(self, code: str, frames: Mapping[str, pd.DataFrame]) -> ExecutionResult:
+        """Evaluate ``code`` on every frame in one fresh container; never raises for the model's faults."""
+        if self._client is None:
+            raise SandboxError("this DockerExecutor is closed; create a new one")
+        started = time.monotonic()
+        expected = {str(name): len(df) for name, df in frames.items()}
+        request = encode_request(code, frames)
+        launched = None
+        try:
+            launched = self._standby.take() if self._standby is not None else None
+            launched = launched or launch(self._client, self._create)
+            if self._standby is not None:
+                self._standby.refill()
+            result = self._evaluate(launched, request, expected)
+        except DOCKER_FAILURES as exc:
+            message = f"Docker failed while running the candidate: {type(exc).__name__}: {exc}"
+            result = ExecutionResult(OutcomeKind.SANDBOX_ERROR, message=message.splitlines()[0])
+        finally:
+            if launched is not None:
+                launched.discard()  # kills it first if it still runs (timeout, output cap)
+        return dataclasses.replace(result, duration_s=time.monotonic() - started)
+
+    def _evaluate(self, launched: Launched, request: bytes, expected: Mapping[str, int]) -> ExecutionResult:
+        deadline = time.monotonic() + self.limits.timeout_s
+        io = exchange(launched.sock, request, deadline, self.limits.max_output_bytes)
+        stderr = io.stderr_tail.decode("utf-8", "replace")
+        if io.over_limit:
+            cap = self.limits.max_output_bytes
+            return ExecutionResult(OutcomeKind.OUTPUT_LIMIT, message=f"wrote more than {cap} bytes of output")
+        status = None if io.timed_out else self._wait(launched.container, deadline)
+        if status is None:
+            limit = f"did not finish within {self.limits.timeout_s:g} s (killed)"
+            return ExecutionResult(OutcomeKind.TIMEOUT, message=limit, detail=stderr[-4000:])
+        try:
+            return decode_result(io.stdout, expected)
+        except ProtocolError as exc:
+            return self._died(launched.container, status, str(exc), io, stderr)
+
+    def _wait(self, container: Container, deadline: float) -> int | None:
+        """Exit status, or None if the container is still running at the deadline."""
+        try:
+            return container.wait(timeout=max(deadline - time.monotonic(), 0.001))["StatusCode"]
+        except requests.exceptions.ReadTimeout:
+            return None
+
+    def _died(
+        self, container: Container, status: int, why: str, io: Exchange, stderr: str
+    ) -> ExecutionResult:
+        """Classify a run that ended without a usable result frame."""
+        container.reload()
+        detail = stderr[-4000:]
+        if container.attrs["State"].get("OOMKilled") or status == SIGKILL_STATUS:
+            message = f"exceeded the memory limit of {self.limits.memory_mb} MiB (killed, exit {status})"
+            return ExecutionResult(OutcomeKind.MEMORY_LIMIT, message=message, detail=detail)
+        if any(marker in stderr for marker in PROCESS_LIMIT_MARKERS):
+            message = f"hit the limit of {self.limits.pids} processes/threads (exit {status})"
+            return ExecutionResult(OutcomeKind.PROCESS_LIMIT, message=message, detail=detail)
+        stdout = f"; stdout had {len(io.stdout)} bytes" if io.stdout else ""
+        message = f"the sandboxed process died with exit code {status} ({why}{stdout})"
+        return ExecutionResult(OutcomeKind.CRASH, message=message, detail=detail)
