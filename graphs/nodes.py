@@ -41,7 +41,7 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
     )
     write_text(candidate_path(ctx.run_dir, candidate_id, ".prompt.txt"), prompt)
     try:
-        reply, code = generate(ctx.models.generator, prompt)
+        reply, code, removed = generate(ctx.models.generator, prompt)
     except ProviderError as exc:
         return {
             "iteration": iteration,
@@ -70,6 +70,7 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
             "tokens": reply.total_tokens,
             "attempts": reply.attempts,
             "has_code": code is not None,
+            "removed_example_lines": removed,
         }
     )
     return {"iteration": iteration, "current": current, **_spend(state, "generator", reply)}

@@ -46,3 +46,46 @@ def _parses(source: str) -> bool:
     except SyntaxError:
         return False
     return True
+
+
+_EXAMPLE_CALLS = frozenset({"DataFrame", "read_csv", "print", "predict"})
+
+
+def drop_example_usage(source: str) -> tuple[str, list[int]]:
+    """Remove top-level demo code (``print(predict(df))``, a hand-made DataFrame, ``__main__`` blocks).
+
+    Small models append "example usage" that runs at import and crashes on data it invented; it is never
+    part of the model. Imports, definitions and constant assignments stay. Returns the cleaned source and
+    the 1-based line numbers removed (empty when nothing was). Unparseable source is returned unchanged.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source, []
+    lines = source.split("\n")
+    removed: list[int] = []
+    for index, node in enumerate(tree.body):
+        if _is_example(node, is_first=index == 0):
+            removed.extend(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    if not removed:
+        return source, []
+    drop = set(removed)
+    kept = [line for number, line in enumerate(lines, start=1) if number not in drop]
+    return "\n".join(kept).rstrip() + "\n", removed
+
+
+def _is_example(node: ast.stmt, *, is_first: bool) -> bool:
+    if isinstance(node, ast.Expr):
+        return not (is_first and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str))
+    if isinstance(node, ast.If):
+        return "__name__" in ast.unparse(node.test)
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.While, ast.With)):
+        called = {_called_name(n.func) for n in ast.walk(node) if isinstance(n, ast.Call)}
+        return bool(called & _EXAMPLE_CALLS)
+    return False
+
+
+def _called_name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else None

