@@ -114,9 +114,9 @@ def decide_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refinem
     score = current["score"]
     accepted = score is not None and is_better(score, current["code_chars"], best, best_chars)
     gained = score is not None and is_gain(score, best, loop.min_delta)
-    update: RefinementState = {
-        "iterations_since_gain": 0 if gained else state.get("iterations_since_gain", 0) + 1
-    }
+    # The plateau clock starts with the first valid candidate: failures before it are not a plateau.
+    waiting = 0 if gained or (best is None and not accepted) else state.get("iterations_since_gain", 0) + 1
+    update: RefinementState = {"iterations_since_gain": waiting}
     if accepted:
         update.update(best_id=current["id"], best_score=score, best_chars=current["code_chars"])
     current["accepted"] = accepted

@@ -1,7 +1,8 @@
 """The stop rule: when the refinement loop ends, as a pure function of small state.
 
 Reasons, checked in this order: ``target_reached``, ``max_iters``, ``token_budget``, ``wall_clock``,
-``plateau`` (no validation gain >= ``min_delta`` for ``patience`` iterations). ``provider_error`` and
+``plateau`` (no validation gain >= ``min_delta`` for ``patience`` iterations, counted from
+the first valid candidate). ``provider_error`` and
 ``sandbox_error`` are set by the nodes that hit them and end the loop at once.
 """
 

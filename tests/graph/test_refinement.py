@@ -119,3 +119,12 @@ def test_no_validation_or_test_row_ever_reaches_a_prompt(tmp_path, signal_frame,
     assert shown, "canary check is void: no train row code appears in any prompt"
     leaked = [i for i in held_out if str(signal_frame["row_code"][i]) in prompts]
     assert leaked == []
+
+
+def test_failures_before_the_first_valid_model_are_not_a_plateau(
+    tmp_path, signal_frame, docker_executor
+) -> None:
+    script = [BROKEN, BROKEN, BROKEN, PERFECT]
+    summary, _, _ = _run(tmp_path, signal_frame, docker_executor, script, max_iters=4, patience=2)
+    assert summary.iterations == 4 and summary.best_id == "0004"
+    assert summary.stop_reason == "max_iters"
