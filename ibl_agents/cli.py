@@ -58,6 +58,7 @@ def run(
     model: Annotated[str | None, typer.Option(help="provider:model, or local[:alias|path.gguf].")] = None,
     critic_model: Annotated[str | None, typer.Option(help="Critic model; default: same as --model.")] = None,
     base_url: Annotated[str | None, typer.Option(help="Any OpenAI-compatible server.")] = None,
+    temperature: Annotated[float | None, typer.Option(help="Sampling temperature (0.7; 0 = greedy).")] = None,
     max_iters: Annotated[int | None, typer.Option(help="Most generations (default 8).")] = None,
     patience: Annotated[
         int | None, typer.Option(help="Stop after this many iterations without gain.")
@@ -95,6 +96,7 @@ def run(
                 "models.generator": model,
                 "models.critic": critic_model,
                 "models.base_url": base_url,
+                "models.temperature": temperature,
                 "loop.max_iters": max_iters,
                 "loop.patience": patience,
                 "loop.min_delta": min_delta,
