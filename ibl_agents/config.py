@@ -44,7 +44,7 @@ class ModelConfig:
     critic: str | None = None  # None: same as the generator
     base_url: str | None = None  # any OpenAI-compatible server
     temperature: float = 0.7
-    max_reply_tokens: int = 1024
+    max_reply_tokens: int = 768  # a code model fits easily; long replies cost minutes on CPU
     timeout_s: float = 300.0  # one model call; local CPU models are slow
     context_tokens: int = 4096  # context window assumed for the local server and the prompt budget
 

@@ -98,7 +98,7 @@ def _reads_target(tree: ast.Module, target: str) -> str | None:
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and node.value == target:
             return (
-                f"reads the target column {target!r}, which is not in df (it is what predict must output);"
-                " use only the feature columns"
+                f"reads the target column {target!r}, which is never in df: predict gets new, unlabeled rows."
+                " Compute any statistics from the training rows yourself and write them as constants"
             )
     return None
