@@ -6,6 +6,8 @@ environment problem (one line naming the fix).
 
 from __future__ import annotations
 
+import signal
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -40,6 +42,11 @@ Examples:
 
   ibl run data.csv --target y --model openai:qwen2.5-coder --base-url http://localhost:11434/v1
 """
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit so context managers stop the model server and remove containers."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def _fail(message: str) -> typer.Exit:
@@ -81,6 +88,7 @@ def run(
     from ibl_agents.progress import LiveProgress, print_report
     from ibl_agents.refine import refine
 
+    _exit_cleanly_on_sigterm()
     try:
         settings = load_config_file(config) if config else RefineConfig()
         apply_overrides(
