@@ -17,7 +17,7 @@ DOCKER_FAILURES = (docker.errors.DockerException, requests.RequestException, OSE
 def _unavailable(address: str, exc: BaseException) -> str:
     return (
         f"Docker daemon not reachable at {address} ({type(exc).__name__}: {exc}): start it "
-        "(`sudo dockerd` or `sudo systemctl start docker`), or use --sandbox process"
+        "(`sudo dockerd` or `sudo systemctl start docker`) and run again"
     )
 
 
