@@ -67,7 +67,7 @@ def test_unreachable_daemon_says_how_to_fix_it() -> None:
         DockerExecutor("any:image", client=client)
     message = str(caught.value)
     assert "not reachable at unix:///nonexistent.sock" in message
-    assert "dockerd" in message and "--sandbox process" in message
+    assert "dockerd" in message and "run again" in message
 
 
 def test_missing_image_says_how_to_build_it(docker_client: docker.DockerClient) -> None:
