@@ -89,7 +89,14 @@ class LocalModelServer:
         cmd += ["--model_alias", self.model_name, "--host", "127.0.0.1", "--port", str(self._port)]
         cmd += ["--n_ctx", str(self.n_ctx), "--n_threads", str(self.n_threads)]
         # Several runs may share one server: a new request must not cut off a streaming one.
-        cmd += ["--n_threads_batch", str(self.n_threads), "--interrupt_requests", "false"]
+        cmd += [
+            "--n_threads_batch",
+            str(self.n_threads),
+            "--interrupt_requests",
+            "false",
+            "--logits_all",
+            "false",
+        ]
         self._log(
             f"starting llama.cpp server for {self.model_path.name} on {self.base_url} (log: {self.log_path})"
         )

@@ -37,17 +37,29 @@ def describe_columns(frame: pd.DataFrame) -> str:
 
 
 def class_statistics(frame: pd.DataFrame, y: pd.Series, target: str, labels: tuple[str, str]) -> str:
-    """Per-class mean and std of numeric features: the cheapest strong hint a small model can use."""
+    """Per-class means and the spread of numeric features, written as Python constants.
+
+    Small models asked to "use the class averages" tried to compute them inside ``predict`` from a
+    target column it never receives (observed here, 1.5B model). Handing them over as ready constants
+    removes that failure and is the cheapest strong hint a model can use.
+    """
     numeric = frame.select_dtypes(include="number")
     if numeric.empty:
         return "(no numeric features)"
     positive, negative = labels
-    lines = [f"feature | mean when {target}={positive} | mean when {target}={negative} | overall std"]
-    for column in numeric.columns:
-        pos = numeric.loc[y.to_numpy() == 1, column].mean()
-        neg = numeric.loc[y.to_numpy() == 0, column].mean()
-        lines.append(f"{column} | {pos:.4g} | {neg:.4g} | {numeric[column].std():.4g}")
-    return "\n".join(lines)
+    is_positive = y.to_numpy() == 1
+
+    def constants(values: pd.Series) -> str:
+        return "{" + ", ".join(f"{name!r}: {value:.4g}" for name, value in values.items()) + "}"
+
+    means_1, means_0 = constants(numeric[is_positive].mean()), constants(numeric[~is_positive].mean())
+    return "\n".join(
+        [
+            f"MEAN_WHEN_1 = {means_1}  # training rows with {target} = {positive}",
+            f"MEAN_WHEN_0 = {means_0}  # training rows with {target} = {negative}",
+            f"SPREAD = {constants(numeric.std())}  # standard deviation over all training rows",
+        ]
+    )
 
 
 def sample_rows(
