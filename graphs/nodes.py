@@ -19,7 +19,7 @@ from ibl_agents.chat import ModelReply
 from ibl_agents.critic import critic_prompt, critique
 from ibl_agents.errors import ProviderError
 from ibl_agents.evaluation import Evaluation, evaluate_candidate
-from ibl_agents.generator import BestSoFar, generate, generator_prompt
+from ibl_agents.generator import BestSoFar, generate, generator_prompt, train_constants
 from ibl_agents.stopping import Progress, is_better, is_gain, stop_reason
 from sandbox.results import OutcomeKind
 
@@ -41,7 +41,9 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
     )
     write_text(candidate_path(ctx.run_dir, candidate_id, ".prompt.txt"), prompt)
     try:
-        reply, code, removed = generate(ctx.models.generator, prompt)
+        reply, code, removed = generate(
+            ctx.models.generator, prompt, train_constants(ctx.dataset, ctx.splits.train)
+        )
     except ProviderError as exc:
         return {
             "iteration": iteration,

@@ -7,6 +7,7 @@ latest feedback only.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
@@ -53,9 +54,7 @@ def generator_prompt(
         "n_features": len(dataset.features),
         "columns": describe_columns(features),
         "allowed_imports": ", ".join(sorted(ALLOWED_IMPORTS)),
-        "class_stats": class_statistics(
-            features, labels, dataset.target, (dataset.positive_label, dataset.negative_label)
-        ),
+        "class_stats": train_constants(dataset, train_rows),
         "best_section": best_section,
         "feedback_section": feedback_section,
     }
@@ -71,10 +70,48 @@ def generator_prompt(
     return render("generator", rows=rows_text, n_rows=n_rows, **fixed)
 
 
-def generate(model: BaseChatModel, prompt: str) -> tuple[ModelReply, str | None, list[int]]:
-    """One generation: the reply, the extracted code (None when there is none) and demo lines dropped."""
+def train_constants(dataset: Dataset, train_rows: list[int]) -> str:
+    """The class statistics of the train rows as Python constants: shown in the prompt, and defined
+    for the code model (see ``add_missing_constants``)."""
+    features = dataset.frame.iloc[train_rows].reset_index(drop=True)
+    labels = dataset.y.iloc[train_rows].reset_index(drop=True)
+    return class_statistics(
+        features, labels, dataset.target, (dataset.positive_label, dataset.negative_label)
+    )
+
+
+def add_missing_constants(code: str, constants: str) -> str:
+    """Define the prompt's constants the code uses but forgot to copy (a NameError the 1.5B model made in
+    most replies). They come from train rows only, and keep ``best_model.py`` standalone."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    used = {
+        node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+    assigned = {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    missing = [line for line in constants.splitlines() if line.split(" = ", 1)[0] in used - assigned]
+    if not missing:
+        return code
+    lines = code.split("\n")
+    insert_at = max(
+        (node.end_lineno or 0 for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))),
+        default=0,
+    )
+    return "\n".join([*lines[:insert_at], "", *missing, *lines[insert_at:]])
+
+
+def generate(model: BaseChatModel, prompt: str, constants: str) -> tuple[ModelReply, str | None, list[int]]:
+    """One generation: the reply, the cleaned code (None when there is none) and demo lines dropped."""
     reply, code = ask_for_code(model, prompt, extract_code)
     if code is None:
         return reply, None, []
     cleaned, removed = drop_example_usage(code)
-    return reply, cleaned, removed
+    return reply, add_missing_constants(cleaned, constants), removed

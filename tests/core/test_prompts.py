@@ -16,7 +16,7 @@ import pytest
 from ibl_agents.critic import critic_prompt
 from ibl_agents.dataset import load_dataset
 from ibl_agents.evaluation import Evaluation
-from ibl_agents.generator import BestSoFar, generator_prompt
+from ibl_agents.generator import BestSoFar, add_missing_constants, generator_prompt
 from ibl_agents.prompting import render
 from sandbox.results import OutcomeKind
 
@@ -81,3 +81,13 @@ def test_critic_prompt_for_an_inverted_model() -> None:
 def test_renderer_refuses_missing_and_unexpected_variables() -> None:
     with pytest.raises(KeyError, match=r"missing \['feedback'\], unexpected \['other'\]"):
         render("generator_feedback", other="x")
+
+
+def test_constants_the_code_uses_but_did_not_copy_are_defined() -> None:
+    constants = "MEAN_WHEN_1 = {'x': 1.0}  # y = 1\nMEAN_WHEN_0 = {'x': -1.0}  # y = 0"
+    code = "import numpy as np\n\ndef predict(df):\n    return (df['x'] > MEAN_WHEN_1['x']).astype(float)\n"
+    completed = add_missing_constants(code, constants)
+    assert completed.splitlines()[:3] == ["import numpy as np", "", "MEAN_WHEN_1 = {'x': 1.0}  # y = 1"]
+    assert "MEAN_WHEN_0" not in completed
+    own = "MEAN_WHEN_1 = 3\n\ndef predict(df):\n    return MEAN_WHEN_1\n"
+    assert add_missing_constants(own, constants) == own
