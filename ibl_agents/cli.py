@@ -120,7 +120,7 @@ def run(
         summary = refine(settings, on_event=progress, log=lambda m: console.print(f"[dim]{m}[/]"))
     except (IblError, SandboxError) as exc:
         raise _fail(str(exc)) from None
-    print_report(console, summary, settings.loop.metric)
+    print_report(console, summary, settings.loop.metric, progress.shown_warnings)
     if not summary.ok:
         errors.print(
             f"[bold red]no valid code model[/]: every candidate failed (stop: {summary.stop_reason})"

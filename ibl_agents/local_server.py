@@ -53,7 +53,9 @@ class LocalModelServer:
         self.model_path = Path(model_path)
         self.model_name = self.model_path.stem
         self.n_ctx = n_ctx
-        # llama-cpp-python defaults to half the cores for generation; we are the only heavy user here.
+        # llama-cpp-python defaults to half the cores for generation. On an idle 2-core machine 2 threads
+        # are ~1.8x faster than 1 (bench/local_llm.py), but ggml's threads busy-wait on each other, so a
+        # second CPU-heavy process (another server, a busy sandbox) can slow generation 30x: pass 1 then.
         self.n_threads = n_threads or _usable_cpus()
         self.startup_timeout_s = startup_timeout_s
         self._log = log
@@ -85,24 +87,12 @@ class LocalModelServer:
         if importlib.util.find_spec("llama_cpp") is None:
             raise ModelServerError(f"the local model needs llama-cpp-python: {_INSTALL_HINT}")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_path)]
-        cmd += ["--model_alias", self.model_name, "--host", "127.0.0.1", "--port", str(self._port)]
-        cmd += ["--n_ctx", str(self.n_ctx), "--n_threads", str(self.n_threads)]
-        # Several runs may share one server: a new request must not cut off a streaming one.
-        cmd += [
-            "--n_threads_batch",
-            str(self.n_threads),
-            "--interrupt_requests",
-            "false",
-            "--logits_all",
-            "false",
-        ]
         self._log(
             f"starting llama.cpp server for {self.model_path.name} on {self.base_url} (log: {self.log_path})"
         )
         with self.log_path.open("ab") as log_file:
             self._proc = subprocess.Popen(
-                cmd,
+                self._command(),
                 stdin=subprocess.DEVNULL,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
@@ -115,6 +105,19 @@ class LocalModelServer:
             self.stop()
             raise
         self._log(f"llama.cpp server ready in {time.monotonic() - started:.1f}s")
+
+    def _command(self) -> list[str]:
+        threads = str(self.n_threads)
+        return [
+            *(sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_path)),
+            *("--model_alias", self.model_name, "--host", "127.0.0.1", "--port", str(self._port)),
+            *("--n_ctx", str(self.n_ctx), "--n_threads", threads, "--n_threads_batch", threads),
+            # Runs sharing a server must not cut off each other's streamed replies.
+            *("--interrupt_requests", "false"),
+            # The server's default keeps logits for every prompt token: an n_ctx x vocab float array
+            # (2.5 GB at 4096 tokens) filled on each request, needed only for prompt logprobs.
+            *("--logits_all", "false"),
+        ]
 
     def is_alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None

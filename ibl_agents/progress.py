@@ -29,6 +29,7 @@ class LiveProgress:
         self.console = console
         self.metric = metric
         self.status: Status | None = None
+        self.shown_warnings: set[str] = set()
 
     def __call__(self, event: dict[str, Any]) -> None:
         kind = event.get("event")
@@ -38,6 +39,7 @@ class LiveProgress:
             self._stop_spinner()
             self.console.print(_candidate_line(event, self.metric))
         elif kind == "warning":
+            self.shown_warnings.add(event["message"])
             self.console.print(f"[yellow]warning:[/] {event['message']}")
         elif kind == "start":
             self.console.print(
@@ -74,7 +76,7 @@ def _candidate_line(event: dict[str, Any], metric: str) -> str:
     )
 
 
-def print_report(console: Console, summary: RunSummary, metric: str) -> None:
+def print_report(console: Console, summary: RunSummary, metric: str, shown_warnings: set[str]) -> None:
     """Best code, its metrics beside the baseline's, the stop reason; the run directory comes last."""
     if summary.best_code:
         console.rule(f"best code model (candidate {summary.best_id})")
@@ -95,7 +97,7 @@ def print_report(console: Console, summary: RunSummary, metric: str) -> None:
         f" {summary.iterations} iterations, {tokens}{summary.tokens_used:,} tokens ({by_node}),"
         f" {summary.wall_s:.0f}s"
     )
-    for warning in summary.warnings:
+    for warning in (w for w in summary.warnings if w not in shown_warnings):
         console.print(f"[yellow]warning:[/] {warning}")
 
 
