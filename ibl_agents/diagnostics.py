@@ -46,6 +46,12 @@ def _failure_notes(evaluation: Evaluation, columns: list[str]) -> list[str]:
         notes.append(
             f"column {missing_column.group(1)!r} does not exist; the only columns are: {', '.join(columns)}."
         )
+    value_key = re.search(r"KeyError: (?:np\.\w+\()?(-?[\d.]+(?:e-?\d+)?)\)?", text)
+    if value_key:
+        notes.append(
+            f"a dict or DataFrame was indexed with a data value ({value_key.group(1)}) instead of a column"
+            " name: write SPREAD['column_name'] or df['column_name'], not SPREAD[value]."
+        )
     undefined = re.search(r"NameError: name '(\w+)' is not defined", text)
     if undefined and undefined.group(1) in ("np", "pd", "math"):
         module = {"np": "numpy as np", "pd": "pandas as pd", "math": "math"}[undefined.group(1)]

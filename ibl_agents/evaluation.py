@@ -7,6 +7,7 @@ locked test split is not touched during the loop: it is scored once, for the rep
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +21,7 @@ from sandbox.executor import Executor
 from sandbox.results import ExecutionResult, OutcomeKind
 
 TRAIN_FRAME = "train"
+_FRAME_NAME = re.compile(r"on frame '[^']+'")
 
 
 @dataclass
@@ -63,7 +65,8 @@ def evaluate_candidate(code: str, dataset: Dataset, splits: Splits, executor: Ex
     frames[TRAIN_FRAME] = _features(dataset, splits.train)
     result = executor.run(code, frames)
     if result.kind is not OutcomeKind.OK:
-        return Evaluation(result.kind, result.message, result.detail, duration_s=result.duration_s)
+        message = _FRAME_NAME.sub("on held-out rows", result.message)  # frame names only confuse the critic
+        return Evaluation(result.kind, message, result.detail, duration_s=result.duration_s)
     return _score(result, dataset, splits)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+import pandas as pd
 from langchain_core.language_models import BaseChatModel
 
 from ibl_agents.chat import ModelReply, ask_for_code
@@ -52,6 +53,7 @@ def generator_prompt(
         "positive_label": dataset.positive_label,
         "negative_label": dataset.negative_label,
         "n_features": len(dataset.features),
+        "first_feature": _example_column(features),
         "columns": describe_columns(features),
         "allowed_imports": ", ".join(sorted(ALLOWED_IMPORTS)),
         "class_stats": train_constants(dataset, train_rows),
@@ -68,6 +70,12 @@ def generator_prompt(
         seed=seed,
     )
     return render("generator", rows=rows_text, n_rows=n_rows, **fixed)
+
+
+def _example_column(features: pd.DataFrame) -> str:
+    """The column the prompt's example term uses: the first numeric one, since SPREAD covers only those."""
+    numeric = features.select_dtypes(include="number").columns
+    return str(numeric[0] if len(numeric) else features.columns[0])
 
 
 def train_constants(dataset: Dataset, train_rows: list[int]) -> str:

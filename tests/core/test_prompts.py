@@ -91,3 +91,11 @@ def test_constants_the_code_uses_but_did_not_copy_are_defined() -> None:
     assert "MEAN_WHEN_0" not in completed
     own = "MEAN_WHEN_1 = 3\n\ndef predict(df):\n    return MEAN_WHEN_1\n"
     assert add_missing_constants(own, constants) == own
+
+
+def test_a_data_value_used_as_a_key_is_named() -> None:
+    from ibl_agents.diagnostics import diagnose
+
+    evaluation = Evaluation(OutcomeKind.RUNTIME_ERROR, "predict raised KeyError: np.float64(1.878)")
+    notes = diagnose(evaluation, ["Feature_1"], "auc")
+    assert any("indexed with a data value (1.878) instead of a column name" in n for n in notes)
