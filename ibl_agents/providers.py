@@ -113,6 +113,9 @@ def _openai_compatible(name: str, base_url: str, config: ModelConfig, api_key: s
         api_key=api_key,
         temperature=config.temperature,
         max_tokens=config.max_reply_tokens,
+        # ChatOpenAI sends the cap as max_completion_tokens, which llama.cpp's server ignores (replies ran
+        # to the context limit); OpenAI-compatible servers all read max_tokens.
+        extra_body={"max_tokens": config.max_reply_tokens},
         timeout=config.timeout_s,
         max_retries=2,
     )

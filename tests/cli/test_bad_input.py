@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-SPLITS = Path(__file__).resolve().parents[3] / "shared" / "data" / "iblm" / "splits"
+from tests.reference import SPLITS
 
 
 def ibl(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import docker
 import pytest
 
-SPLITS = Path(__file__).resolve().parents[3] / "shared" / "data" / "iblm" / "splits"
+from tests.reference import SPLITS
 
 pytestmark = pytest.mark.docker
 

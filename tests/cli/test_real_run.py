@@ -16,8 +16,7 @@ import pytest
 
 from sandbox.docker_executor import DockerExecutor
 from sandbox.results import OutcomeKind
-
-SPLITS = Path(__file__).resolve().parents[3] / "shared" / "data" / "iblm" / "splits"
+from tests.reference import SPLITS
 
 pytestmark = [pytest.mark.docker, pytest.mark.llm]
 

@@ -14,8 +14,7 @@ from ibl_agents.data_loading import prepare_data
 from ibl_agents.dataset import load_dataset
 from ibl_agents.errors import DataError
 from ibl_agents.splits import make_splits
-
-SPLITS = Path(__file__).resolve().parents[3] / "shared" / "data" / "iblm" / "splits"
+from tests.reference import SPLITS
 
 
 def _write(tmp_path: Path, text: str, name: str = "data.csv") -> Path:

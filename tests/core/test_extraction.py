@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 import pytest
 
 from ibl_agents.extraction import drop_example_usage, extract_code
-
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "data" / "iblm" / "gpt4_code_models" / "titanic"
+from tests.reference import GPT4_TITANIC as CORPUS
 
 CODE = "import numpy as np\n\ndef predict(df):\n    return np.zeros(len(df))\n"
 
