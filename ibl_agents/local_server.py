@@ -166,15 +166,17 @@ class LocalModelServer:
         raise ModelServerError(self._startup_failure(f"did not answer within {self.startup_timeout_s:.0f}s"))
 
     def _startup_failure(self, what: str) -> str:
-        lines = self.log_path.read_text(errors="replace").splitlines()[-15:]
-        hint = (
-            f"\nInstall the server extras: {_INSTALL_HINT}" if "ModuleNotFoundError" in "".join(lines) else ""
-        )
-        tail = "\n".join(f"    {line}" for line in lines)
-        return (
-            f"llama.cpp server for {self.model_path} {what}. Last lines of {self.log_path}:\n{tail}{hint}\n"
-            "Check that the model file is a complete GGUF, or pick another model"
-        )
+        """One line: what happened, the server's own last error line, the fix, and where the full log is."""
+        lines = [
+            line.strip() for line in self.log_path.read_text(errors="replace").splitlines() if line.strip()
+        ]
+        if any("ModuleNotFoundError" in line for line in lines):
+            fix = f"install the server extras: {_INSTALL_HINT}"
+        else:
+            fix = "check that the model file is a complete GGUF, or pick another model"
+        cause = f" ({lines[-1][:200]})" if lines else ""
+        name = self.model_path.name
+        return f"llama.cpp model server for {name} {what}{cause}; {fix}; full log: {self.log_path}"
 
 
 def _usable_cpus() -> int:

@@ -89,8 +89,8 @@ def test_docker_unreachable(tmp_path: Path) -> None:
 
 
 @pytest.mark.docker
-def test_model_server_failing_to_start(tmp_path: Path, sandbox_image: str) -> None:
-    fake = write(tmp_path, "broken.gguf", "this is not a GGUF file\n" * 100)
+def test_model_file_that_is_not_gguf(tmp_path: Path, sandbox_image: str) -> None:
+    fake = write(tmp_path, "notes.gguf", "this is not a GGUF file\n")
     result = ibl(
         tmp_path,
         "run",
@@ -100,4 +100,20 @@ def test_model_server_failing_to_start(tmp_path: Path, sandbox_image: str) -> No
         "--model",
         f"local:{fake}",
     )
-    assert_clean_failure(result, tmp_path, "model server")
+    assert_clean_failure(result, tmp_path, "is not a GGUF file")
+
+
+@pytest.mark.docker
+def test_model_server_failing_to_start(tmp_path: Path, sandbox_image: str) -> None:
+    corrupt = tmp_path / "corrupt.gguf"
+    corrupt.write_bytes(b"GGUF" + b"\x03\x00\x00\x00" + b"\xff" * 4096)  # a header, then garbage
+    result = ibl(
+        tmp_path,
+        "run",
+        str(SPLITS / "moon_3656_300_train.csv"),
+        "--target",
+        "target",
+        "--model",
+        f"local:{corrupt}",
+    )
+    assert_clean_failure(result, tmp_path, "server")

@@ -75,12 +75,13 @@ def test_shared_server_is_reference_counted_and_stops_its_process_group(
     assert _group_is_gone(pgid)
 
 
-def test_file_that_is_not_a_model_fails_fast_with_the_log_tail(tmp_path: Path) -> None:
+def test_file_that_is_not_a_model_fails_fast_with_the_cause_and_log_path(tmp_path: Path) -> None:
     bogus = tmp_path / "not-a-model.gguf"
     bogus.write_text("this is not a GGUF file\n")
     started = time.monotonic()
     with pytest.raises(
-        ModelServerError, match=r"exited with code(.|\n)*Last lines of .*llama-server-\d+\.log"
+        ModelServerError,
+        match=r"exited with code 1 \(.+\); check that the model file .*; full log: .*llama-server-\d+\.log",
     ):
         LocalModelServer(bogus, startup_timeout_s=60, log_dir=tmp_path).start()
     assert time.monotonic() - started < 60
