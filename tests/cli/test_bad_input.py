@@ -37,6 +37,15 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return tmp_path / name
 
 
+def run_moons(
+    tmp_path: Path, *flags: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`ibl run` on the paper's moons split with extra flags."""
+    return ibl(
+        tmp_path, "run", str(SPLITS / "moon_3656_300_train.csv"), "--target", "target", *flags, env=env
+    )
+
+
 def test_missing_file(tmp_path: Path) -> None:
     result = ibl(tmp_path, "run", "missing.csv", "--target", "y")
     assert_clean_failure(result, tmp_path, "data file not found: missing.csv")
@@ -70,36 +79,19 @@ def test_free_text_column(tmp_path: Path) -> None:
 
 
 def test_bad_flag_value(tmp_path: Path) -> None:
-    result = ibl(
-        tmp_path, "run", str(SPLITS / "moon_3656_300_train.csv"), "--target", "target", "--max-iters", "0"
-    )
+    result = run_moons(tmp_path, "--max-iters", "0")
     assert_clean_failure(result, tmp_path, "loop.max_iters must be >= 1")
 
 
 def test_docker_unreachable(tmp_path: Path) -> None:
-    result = ibl(
-        tmp_path,
-        "run",
-        str(SPLITS / "moon_3656_300_train.csv"),
-        "--target",
-        "target",
-        env={"DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"},
-    )
+    result = run_moons(tmp_path, env={"DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"})
     assert_clean_failure(result, tmp_path, "Docker")
 
 
 @pytest.mark.docker
 def test_model_file_that_is_not_gguf(tmp_path: Path, sandbox_image: str) -> None:
     fake = write(tmp_path, "notes.gguf", "this is not a GGUF file\n")
-    result = ibl(
-        tmp_path,
-        "run",
-        str(SPLITS / "moon_3656_300_train.csv"),
-        "--target",
-        "target",
-        "--model",
-        f"local:{fake}",
-    )
+    result = run_moons(tmp_path, "--model", f"local:{fake}")
     assert_clean_failure(result, tmp_path, "is not a GGUF file")
 
 
@@ -107,13 +99,5 @@ def test_model_file_that_is_not_gguf(tmp_path: Path, sandbox_image: str) -> None
 def test_model_server_failing_to_start(tmp_path: Path, sandbox_image: str) -> None:
     corrupt = tmp_path / "corrupt.gguf"
     corrupt.write_bytes(b"GGUF" + b"\x03\x00\x00\x00" + b"\xff" * 4096)  # a header, then garbage
-    result = ibl(
-        tmp_path,
-        "run",
-        str(SPLITS / "moon_3656_300_train.csv"),
-        "--target",
-        "target",
-        "--model",
-        f"local:{corrupt}",
-    )
+    result = run_moons(tmp_path, "--model", f"local:{corrupt}")
     assert_clean_failure(result, tmp_path, "server")
