@@ -20,6 +20,7 @@ from ibl_agents.critic import critic_prompt, critique
 from ibl_agents.errors import ProviderError
 from ibl_agents.evaluation import Evaluation, evaluate_candidate
 from ibl_agents.generator import BestSoFar, generate, generator_prompt, train_constants
+from ibl_agents.pricing import price_of
 from ibl_agents.stopping import Progress, is_better, is_gain, stop_reason
 from sandbox.results import OutcomeKind
 
@@ -75,7 +76,7 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
             "removed_example_lines": removed,
         }
     )
-    return {"iteration": iteration, "current": current, **_spend(state, "generator", reply)}
+    return {"iteration": iteration, "current": current, **_spend(state, ctx, "generator", reply, iteration)}
 
 
 def execute_node(state: RefinementState, runtime: Runtime[RunContext]) -> RefinementState:
@@ -130,6 +131,7 @@ def decide_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refinem
             iterations_since_gain=update["iterations_since_gain"],
             tokens_used=state.get("tokens_used", 0),
             started_at=state["started_at"],
+            cost_used=state.get("cost_used", 0.0),
         ),
         loop,
     )
@@ -179,16 +181,35 @@ def critique_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
         return {"stop_reason": "provider_error", "stop_detail": str(exc)}
     write_text(ctx.run_dir / "feedback" / f"{current['id']}.prompt.txt", prompt)
     write_text(ctx.run_dir / "feedback" / f"{current['id']}.txt", feedback)
-    return {"feedback": feedback, **_spend(state, "critic", reply)}
+    return {"feedback": feedback, **_spend(state, ctx, "critic", reply, current["iteration"])}
 
 
-def _spend(state: RefinementState, node: str, reply: ModelReply) -> RefinementState:
+def _spend(
+    state: RefinementState, ctx: RunContext, node: str, reply: ModelReply, iteration: int
+) -> RefinementState:
+    """Tokens and dollars of one reply, added to the run's totals by node (and, for dollars, by iteration)."""
     by_node = dict(state.get("tokens_by_node", {}))
     by_node[node] = by_node.get(node, 0) + reply.total_tokens
-    return {
+    update: RefinementState = {
         "tokens_used": state.get("tokens_used", 0) + reply.total_tokens,
         "tokens_by_node": by_node,
         "estimated_tokens": state.get("estimated_tokens", False) or reply.estimated,
+        "replayed_replies": state.get("replayed_replies", 0) + reply.replayed,
+    }
+    price = price_of(ctx.models.generator_name if node == "generator" else ctx.models.critic_name)
+    if price is None:
+        return update
+    cost = price.cost(reply.prompt_tokens, reply.completion_tokens)
+    cost_by_node = dict(state.get("cost_by_node", {}))
+    cost_by_node[node] = cost_by_node.get(node, 0.0) + cost
+    by_iteration = list(state.get("cost_by_iteration", []))
+    by_iteration += [0.0] * (iteration - len(by_iteration))
+    by_iteration[iteration - 1] += cost
+    return {
+        **update,
+        "cost_used": state.get("cost_used", 0.0) + cost,
+        "cost_by_node": cost_by_node,
+        "cost_by_iteration": by_iteration,
     }
 
 

@@ -36,6 +36,10 @@ class RefinementState(TypedDict, total=False):
     tokens_used: int
     tokens_by_node: dict[str, int]
     estimated_tokens: bool
+    replayed_replies: int  # served from the response cache: no model call
+    cost_used: float  # US dollars; models without a price add nothing (the summary says which)
+    cost_by_node: dict[str, float]
+    cost_by_iteration: list[float]  # index i: generation and critique of iteration i + 1
     started_at: float
     stop_reason: str | None
     stop_detail: str

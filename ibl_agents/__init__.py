@@ -20,11 +20,13 @@ from ibl_agents.errors import (
     ProviderError,
 )
 from ibl_agents.refine import RunSummary, refine
+from ibl_agents.score_file import FileScore, score_file
 
 __all__ = [
     "ConfigError",
     "DataConfig",
     "DataError",
+    "FileScore",
     "IblError",
     "LoopConfig",
     "ModelAssetError",
@@ -36,4 +38,5 @@ __all__ = [
     "SandboxConfig",
     "load_config_file",
     "refine",
+    "score_file",
 ]

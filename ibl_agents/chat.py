@@ -1,8 +1,11 @@
 """Calling a chat model once, with the retries the provider client does not already do.
 
-The OpenAI client retries connection errors and 429/5xx itself, so the only extra layer here (tenacity)
-covers what it cannot: replies without any code, which are re-asked once with a short reminder. Every
-attempt's tokens are counted, from the provider's usage data when it sends any, otherwise estimated.
+The OpenAI client retries 429 (honouring Retry-After), 5xx, timeouts and broken or truncated responses
+itself (``providers.CLIENT_RETRIES``), so the only extra layer here (tenacity) covers what it cannot:
+replies without any code, which are re-asked once with a short reminder. Retrying provider errors here
+too would multiply attempts; once the client gives up, the call has failed for good (ProviderError).
+Every reply's tokens are counted, from the provider's usage data when it sends any, otherwise estimated;
+failed attempts return no usage and count nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from tenacity import retry, retry_if_exception_type, stop_after_attempt
 
 from ibl_agents.errors import ProviderError
+from ibl_agents.response_cache import REPLAYED
 from ibl_agents.serialize import estimate_tokens
 
 CODE_REMINDER = "\n\nReply with one ```python code block containing the complete code."
@@ -27,6 +31,7 @@ class ModelReply:
     completion_tokens: int
     estimated: bool  # True when the provider sent no usage data and we counted characters
     attempts: int = 1
+    replayed: int = 0  # replies served from the response cache instead of the model
 
     @property
     def total_tokens(self) -> int:
@@ -41,9 +46,11 @@ def ask(model: BaseChatModel, prompt: str) -> ModelReply:
         raise ProviderError(f"model call failed: {type(exc).__name__}: {_first_line(exc)}") from exc
     text = message.content if isinstance(message.content, str) else _join_parts(message.content)
     usage = message.usage_metadata if isinstance(message, AIMessage) else None
+    replayed = int(bool(message.response_metadata.get(REPLAYED)))
     if usage and usage.get("input_tokens") is not None:
-        return ModelReply(text, int(usage["input_tokens"]), int(usage.get("output_tokens") or 0), False)
-    return ModelReply(text, estimate_tokens(prompt), estimate_tokens(text), True)
+        tokens = int(usage["input_tokens"]), int(usage.get("output_tokens") or 0)
+        return ModelReply(text, *tokens, estimated=False, replayed=replayed)
+    return ModelReply(text, estimate_tokens(prompt), estimate_tokens(text), estimated=True, replayed=replayed)
 
 
 class _NoCode(Exception):
@@ -78,6 +85,7 @@ def ask_for_code(
         completion_tokens=sum(r.completion_tokens for r in spent),
         estimated=any(r.estimated for r in spent),
         attempts=len(spent),
+        replayed=sum(r.replayed for r in spent),
     )
     return total, found
 

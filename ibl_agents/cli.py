@@ -6,6 +6,7 @@ environment problem (one line naming the fix).
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 from pathlib import Path
@@ -74,7 +75,12 @@ def run(
     metric: Annotated[str | None, typer.Option(help="Selection metric: auc or accuracy.")] = None,
     target_metric: Annotated[float | None, typer.Option(help="Stop once validation reaches this.")] = None,
     max_tokens_total: Annotated[int | None, typer.Option(help="Token budget for all model calls.")] = None,
+    max_cost: Annotated[float | None, typer.Option(help="Dollar budget (models need a known price).")] = None,
     max_wall: Annotated[float | None, typer.Option(help="Wall-clock budget in seconds.")] = None,
+    cache: Annotated[
+        bool | None, typer.Option("--cache/--no-cache", help="Replay stored model replies (default on).")
+    ] = None,
+    replicate: Annotated[int | None, typer.Option(help="Sample number K: independent, replayable.")] = None,
     seed: Annotated[int | None, typer.Option(help="Split and sampling seed.")] = None,
     drop_leaks: Annotated[bool, typer.Option("--drop-leaks", help="Drop columns the audit flags.")] = False,
     drop_columns: Annotated[
@@ -105,12 +111,15 @@ def run(
                 "models.critic": critic_model,
                 "models.base_url": base_url,
                 "models.temperature": temperature,
+                "models.cache": cache,
+                "models.replicate": replicate,
                 "loop.max_iters": max_iters,
                 "loop.patience": patience,
                 "loop.min_delta": min_delta,
                 "loop.metric": metric,
                 "loop.target_metric": target_metric,
                 "loop.max_tokens_total": max_tokens_total,
+                "loop.max_cost": max_cost,
                 "loop.max_wall_s": max_wall,
                 "name": name,
                 "runs_dir": runs_dir,
@@ -129,6 +138,41 @@ def run(
     raise typer.Exit(0 if summary.ok else 1)
 
 
+SCORE_EXAMPLES = """
+Examples:
+
+  ibl score best_model.py --data test.csv --target survived
+
+  ibl score reply.txt --data test.csv --target y --json
+"""
+
+
+@app.command(epilog=SCORE_EXAMPLES)
+def score(
+    model: Annotated[Path, typer.Argument(help="Code model file, or a saved raw LLM reply.")],
+    data: Annotated[Path, typer.Option(help="CSV or Parquet file with labeled rows.")],
+    target: Annotated[str, typer.Option(help="Label column (binary); never sent to the model.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Run one code model in the sandbox on a labeled table; print its outcome and AUC/accuracy.
+
+    Exit 0 when it ran and returned valid probabilities, 1 when the model failed, 2 for bad input.
+    """
+    from ibl_agents.score_file import score_file
+
+    _exit_cleanly_on_sigterm()
+    try:
+        result = score_file(model, data, target)
+    except (IblError, SandboxError) as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps(result.to_json()))
+    else:
+        for line in result.lines():
+            console.print(line, highlight=False, soft_wrap=True, markup=False)
+    raise typer.Exit(0 if result.ok else 1)
+
+
 @sandbox_app.command("build")
 def sandbox_build(
     recipe: Annotated[str, typer.Option(help="auto, offline (debootstrap) or dockerfile.")] = "auto",
@@ -143,6 +187,44 @@ def sandbox_build(
     except SandboxError as exc:
         raise _fail(str(exc)) from None
     console.print(tag)
+
+
+@sandbox_app.command("check")
+def sandbox_check() -> None:
+    """Show which isolation is in force, read back from a created (never started) container.
+
+    Exit 0 when Docker answers, the image exists and every hardening flag is applied; 1 otherwise.
+    """
+    from sandbox.check import check_sandbox
+
+    try:
+        checks = check_sandbox()
+    except SandboxError as exc:
+        raise _fail(str(exc)) from None
+    for check in checks:
+        mark = "[green]ok[/]     " if check.ok else "[bold red]MISSING[/]"
+        console.print(f"{mark} {escape(check.name)}: {escape(check.detail)}", highlight=False, soft_wrap=True)
+    missing = [check.name for check in checks if not check.ok]
+    if missing:
+        errors.print(f"[bold red]not isolated as designed[/]: missing {escape(', '.join(missing))}")
+        raise typer.Exit(1)
+
+
+@sandbox_app.command("cleanup")
+def sandbox_cleanup() -> None:
+    """Remove sandbox containers leaked by processes that died (owner on this host no longer exists)."""
+    from sandbox.daemon import connect
+    from sandbox.reaping import reap_leaked_containers
+
+    try:
+        client = connect()
+    except SandboxError as exc:
+        raise _fail(str(exc)) from None
+    try:
+        removed = reap_leaked_containers(client)
+    finally:
+        client.close()
+    console.print(f"removed {removed} leaked sandbox container(s)", highlight=False)
 
 
 @models_app.command("list")

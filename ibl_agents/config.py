@@ -47,6 +47,9 @@ class ModelConfig:
     max_reply_tokens: int = 768  # a code model fits easily; long replies cost minutes on CPU
     timeout_s: float = 300.0  # one model call; local CPU models are slow
     context_tokens: int = 4096  # context window assumed for the local server and the prompt budget
+    cache: bool = True  # replay replies stored by earlier runs with the same models and prompts
+    cache_path: str | None = None  # SQLite file; default <cache dir>/responses.sqlite
+    replicate: int = 0  # another number draws independent samples, each replayable from the cache
 
 
 @dataclass
@@ -59,6 +62,7 @@ class LoopConfig:
     metric: Metric = "auc"
     target_metric: float | None = None  # stop as soon as validation reaches this
     max_tokens_total: int | None = None
+    max_cost: float | None = None  # US dollars, from ibl_agents/pricing.py; every model needs a price
     max_wall_s: float | None = None
     prompt_tokens: int = 2400  # token budget of the whole generator prompt (the row sample fills the rest)
     misclassified_rows: int = 8  # train rows shown to the critic
@@ -102,6 +106,8 @@ class RefineConfig:
             (self.sandbox.memory_mb >= 64, "sandbox.memory_mb must be >= 64"),
             (self.loop.prompt_tokens >= 200, "loop.prompt_tokens must be >= 200"),
             (0 <= self.models.temperature <= 2, "models.temperature must be between 0 and 2"),
+            (self.models.replicate >= 0, "models.replicate must be >= 0"),
+            (self.loop.max_cost is None or self.loop.max_cost > 0, "loop.max_cost must be > 0"),
         ]
         for ok, message in checks:
             if not ok:

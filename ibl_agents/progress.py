@@ -92,9 +92,12 @@ def print_report(console: Console, summary: RunSummary, metric: str, shown_warni
     console.print(table)
     tokens = "~" if summary.tokens_estimated else ""
     by_node = ", ".join(f"{k} {v:,}" for k, v in summary.tokens_by_node.items())
+    spent = f" ${summary.cost_usd:.4f}," if summary.cost_usd is not None else ""
+    if summary.replayed_replies:
+        spent += f" {summary.replayed_replies} replies from the cache,"
     console.print(
         f"stop: [bold]{summary.stop_reason}[/]{' - ' + summary.stop_detail if summary.stop_detail else ''};"
-        f" {summary.iterations} iterations, {tokens}{summary.tokens_used:,} tokens ({by_node}),"
+        f" {summary.iterations} iterations, {tokens}{summary.tokens_used:,} tokens ({by_node}),{spent}"
         f" {summary.wall_s:.0f}s"
     )
     for warning in (w for w in summary.warnings if w not in shown_warnings):

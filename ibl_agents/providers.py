@@ -17,6 +17,7 @@ from langchain_core.language_models import BaseChatModel
 
 from ibl_agents.config import ModelConfig
 from ibl_agents.errors import ConfigError, ProviderError
+from ibl_agents.response_cache import ModelIdentity, ReplyCache, cache_file
 
 LOCAL_PREFIX = "local"
 API_KEY_VARIABLES = {
@@ -27,6 +28,10 @@ API_KEY_VARIABLES = {
     "groq": "GROQ_API_KEY",
 }
 LOCAL_API_KEY = "sk-local-no-key"  # llama.cpp's server ignores it; the OpenAI client insists on one
+# The OpenAI client's own retries: 429 (sleeping Retry-After when the server sends one), 408/409/5xx,
+# timeouts, dropped connections and truncated bodies. It is the only retry layer for these faults, so a
+# call that fails for good makes exactly 1 + CLIENT_RETRIES requests (tests/graph/test_provider_faults.py).
+CLIENT_RETRIES = 2
 
 
 @dataclass(frozen=True)
@@ -53,12 +58,25 @@ def open_chat_models(config: ModelConfig, log=print) -> Iterator[ChatModels]:
                 if spec not in servers:
                     servers[spec] = stack.enter_context(_local_endpoint(spec, config, log))
                 base_url, name = servers[spec]
-                return _openai_compatible(name, base_url, config, LOCAL_API_KEY), f"{spec} ({name})"
-            return make_remote_model(spec, config), spec
+                local = _openai_compatible(name, base_url, config, LOCAL_API_KEY)
+                return _with_cache(local, f"{spec} ({name})", None, config)  # the port changes per run
+            return _with_cache(make_remote_model(spec, config), spec, config.base_url, config)
 
         generator, generator_name = build(config.generator)
         critic, critic_name = build(critic_spec)
         yield ChatModels(generator, critic, generator_name, critic_name)
+
+
+def _with_cache(
+    model: BaseChatModel, name: str, base_url: str | None, config: ModelConfig
+) -> tuple[BaseChatModel, str]:
+    """Attach the reply cache (unless ``cache`` is off); ``name`` and ``base_url`` identify the model."""
+    if config.cache:
+        identity = ModelIdentity(
+            name, base_url, config.temperature, config.max_reply_tokens, config.replicate
+        )
+        model.cache = ReplyCache(cache_file(config.cache_path), identity)
+    return model, name
 
 
 @contextmanager
@@ -117,5 +135,5 @@ def _openai_compatible(name: str, base_url: str, config: ModelConfig, api_key: s
         # to the context limit); OpenAI-compatible servers all read max_tokens.
         extra_body={"max_tokens": config.max_reply_tokens},
         timeout=config.timeout_s,
-        max_retries=2,
+        max_retries=CLIENT_RETRIES,
     )

@@ -33,6 +33,7 @@ from ibl_agents.baselines import baseline_scores
 from ibl_agents.config import RefineConfig
 from ibl_agents.data_loading import prepare_data
 from ibl_agents.evaluation import score_on_rows
+from ibl_agents.pricing import require_prices, unpriced
 from ibl_agents.providers import ChatModels, open_chat_models
 from sandbox.executor import Executor
 
@@ -56,6 +57,11 @@ class RunSummary:
     tokens_used: int
     tokens_by_node: dict[str, int]
     tokens_estimated: bool
+    replayed_replies: int  # replies served from the response cache; the rest were model calls
+    cost_usd: float | None  # None when a model has no price (cost_note names it); replays count as recorded
+    cost_by_node: dict[str, float]
+    cost_by_iteration: list[float]
+    cost_note: str
     wall_s: float
     generator_model: str
     critic_model: str
@@ -88,6 +94,7 @@ def refine(
             executor = stack.enter_context(_docker_executor(config))
         if models is None:
             models = stack.enter_context(open_chat_models(config.models, log=log))
+        require_prices([models.generator_name, models.critic_name], config.loop.max_cost)
         name = config.name or (Path(config.data.path).stem if config.data.path else "dataframe")
         run_dir = new_run_dir(Path(config.runs_dir), name)
         write_json(run_dir / "config.json", config.to_json())
@@ -150,6 +157,10 @@ def _summarize(state: RefinementState, ctx: RunContext, warnings: list[str], sta
         if not held_out.ok:
             warnings.append(f"best model failed on the locked test split: {held_out.message}")
     baselines = baseline_scores(ctx.dataset, ctx.splits)
+    missing_prices = unpriced([ctx.models.generator_name, ctx.models.critic_name])
+    cost_note = (
+        f"no price known for {', '.join(missing_prices)}: cost in tokens only" if missing_prices else ""
+    )
     summary = RunSummary(
         run_dir=str(ctx.run_dir),
         ok=best_code is not None,
@@ -164,6 +175,11 @@ def _summarize(state: RefinementState, ctx: RunContext, warnings: list[str], sta
         tokens_used=state.get("tokens_used", 0),
         tokens_by_node=state.get("tokens_by_node", {}),
         tokens_estimated=state.get("estimated_tokens", False),
+        replayed_replies=state.get("replayed_replies", 0),
+        cost_usd=None if missing_prices else round(state.get("cost_used", 0.0), 8),
+        cost_by_node={node: round(cost, 8) for node, cost in state.get("cost_by_node", {}).items()},
+        cost_by_iteration=[round(cost, 8) for cost in state.get("cost_by_iteration", [])],
+        cost_note=cost_note,
         wall_s=round(time.time() - started, 2),
         generator_model=ctx.models.generator_name,
         critic_model=ctx.models.critic_name,

@@ -1,7 +1,7 @@
 """The stop rule: when the refinement loop ends, as a pure function of small state.
 
-Reasons, checked in this order: ``target_reached``, ``max_iters``, ``token_budget``, ``wall_clock``,
-``plateau`` (no validation gain >= ``min_delta`` for ``patience`` iterations, counted from
+Reasons, checked in this order: ``target_reached``, ``max_iters``, ``token_budget``, ``cost_budget``,
+``wall_clock``, ``plateau`` (no validation gain >= ``min_delta`` for ``patience`` iterations, counted from
 the first valid candidate). ``provider_error`` and
 ``sandbox_error`` are set by the nodes that hit them and end the loop at once.
 """
@@ -15,7 +15,14 @@ from typing import Literal
 from ibl_agents.config import LoopConfig
 
 StopReason = Literal[
-    "target_reached", "max_iters", "token_budget", "wall_clock", "plateau", "provider_error", "sandbox_error"
+    "target_reached",
+    "max_iters",
+    "token_budget",
+    "cost_budget",
+    "wall_clock",
+    "plateau",
+    "provider_error",
+    "sandbox_error",
 ]
 
 
@@ -28,6 +35,7 @@ class Progress:
     iterations_since_gain: int
     tokens_used: int
     started_at: float  # time.time() at run start
+    cost_used: float = 0.0  # US dollars of the models with a known price
 
 
 def stop_reason(progress: Progress, loop: LoopConfig, now: float | None = None) -> StopReason | None:
@@ -39,6 +47,8 @@ def stop_reason(progress: Progress, loop: LoopConfig, now: float | None = None) 
         return "max_iters"
     if loop.max_tokens_total is not None and progress.tokens_used >= loop.max_tokens_total:
         return "token_budget"
+    if loop.max_cost is not None and progress.cost_used >= loop.max_cost:
+        return "cost_budget"
     if loop.max_wall_s is not None and now - progress.started_at >= loop.max_wall_s:
         return "wall_clock"
     if progress.iterations_since_gain >= loop.patience:

@@ -28,15 +28,22 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def reap_leaked_containers(client: docker.DockerClient) -> int:
-    """Remove our labelled containers whose owner process on this host is dead; return how many."""
+def leaked_containers(client: docker.DockerClient) -> list[dict]:
+    """Summaries of our labelled containers whose owner process on this host is dead."""
     host = socket.gethostname()
-    removed = 0
+    leaked = []
     for summary in client.api.containers(all=True, filters={"label": LABEL}):
         labels = summary.get("Labels") or {}
         owner = labels.get(OWNER_PID_LABEL, "")
-        if labels.get(OWNER_HOST_LABEL) != host or _alive(int(owner) if owner.isdigit() else 0):
-            continue
+        if labels.get(OWNER_HOST_LABEL) == host and not _alive(int(owner) if owner.isdigit() else 0):
+            leaked.append(summary)
+    return leaked
+
+
+def reap_leaked_containers(client: docker.DockerClient) -> int:
+    """Remove our labelled containers whose owner process on this host is dead; return how many."""
+    removed = 0
+    for summary in leaked_containers(client):
         try:
             client.api.remove_container(summary["Id"], force=True)
         except DOCKER_FAILURES:

@@ -3,7 +3,8 @@
 Standalone on purpose (stdlib + numpy + pandas, nothing from the project): it is copied into the image
 as ``/opt/ibl/runner.py`` and is the only trusted code inside the container.
 
-Protocol: one JSON request on stdin ``{"code": str, "frames": {name: {"columns", "dtypes", "data"}}}``;
+Protocol: one JSON request on stdin ``{"code": str, "frames": {name: {"columns", "dtypes", "rows", "data"}}}``
+(``data`` holds one list of values per column, in the order of ``columns``);
 one result frame on the *original* stdout: an 8-byte big-endian length, then UTF-8 JSON
 ``{"kind", "predictions", "message", "detail"}``. Before any untrusted code runs, fd 1 and
 ``sys.stdout`` are pointed at stderr, so whatever the code prints cannot be mistaken for the frame.
@@ -97,7 +98,8 @@ def load_frames(spec: dict) -> dict[str, pd.DataFrame]:
     frames = {}
     for name, frame in spec.items():
         columns, dtypes = frame["columns"], frame["dtypes"]
-        df = pd.DataFrame(frame["data"], columns=range(len(columns)))
+        data = dict(enumerate(frame["data"]))
+        df = pd.DataFrame(data, index=range(frame["rows"]), columns=range(len(columns)))
         for i, dtype in enumerate(dtypes):
             with contextlib.suppress(TypeError, ValueError):
                 df[i] = df[i].astype(dtype)

@@ -1,4 +1,5 @@
-"""Shared fixtures: the real Docker sandbox (built once per session) and synthetic data."""
+"""Shared fixtures: the real Docker sandbox (built once per session), a fault-injecting model server and
+synthetic data."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from sandbox.docker_executor import DockerExecutor
 from sandbox.image import ensure_image
+from tests.fault_server import FaultServer
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +24,16 @@ def sandbox_image() -> str:
 def docker_executor(sandbox_image: str) -> Iterator[DockerExecutor]:
     with DockerExecutor(image=sandbox_image) as executor:
         yield executor
+
+
+@pytest.fixture
+def fault_server() -> Iterator[FaultServer]:
+    """An OpenAI-compatible server on a free local port; tests set its script and default reply."""
+    server = FaultServer(default="").start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

@@ -41,6 +41,7 @@ def test_ibl_run_with_the_local_model(tmp_path: Path, sandbox_image: str) -> Non
             "4",
             "--patience",
             "4",
+            "--no-cache",  # the real model must answer, not replies stored by an earlier test run
             "--runs-dir",
             str(tmp_path / "runs"),
         ],

@@ -26,6 +26,8 @@ def progress(**overrides: object) -> Progress:
         (LoopConfig(target_metric=0.9), progress(best_score=0.95), "target_reached"),
         (LoopConfig(max_iters=3), progress(iteration=3), "max_iters"),
         (LoopConfig(max_tokens_total=1000), progress(tokens_used=1000), "token_budget"),
+        (LoopConfig(max_cost=0.5), progress(cost_used=0.49), None),
+        (LoopConfig(max_cost=0.5), progress(cost_used=0.5), "cost_budget"),
         (LoopConfig(max_wall_s=60), progress(started_at=-61.0), "wall_clock"),
         (LoopConfig(patience=2), progress(iterations_since_gain=2), "plateau"),
         (LoopConfig(target_metric=0.9, max_iters=1), progress(best_score=0.9), "target_reached"),

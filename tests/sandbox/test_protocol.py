@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from sandbox.protocol import HEADER, ProtocolError, decode_result, encode_request
@@ -17,8 +18,8 @@ from tests.sandbox.support import FRAME
 RUNNER = Path(__file__).resolve().parents[2] / "sandbox" / "runner.py"
 
 
-def run_runner(code: str) -> tuple[int, bytes]:
-    request = encode_request(code, {"v": FRAME})
+def run_runner(code: str, frames: dict[str, pd.DataFrame] | None = None) -> tuple[int, bytes]:
+    request = encode_request(code, frames or {"v": FRAME})
     proc = subprocess.run([sys.executable, "-I", str(RUNNER)], input=request, capture_output=True, timeout=60)
     return proc.returncode, proc.stdout
 
@@ -33,6 +34,23 @@ def test_runner_writes_exactly_one_frame_even_when_the_model_prints() -> None:
     assert status == 0
     result = decode_result(stdout, {"v": 5})
     assert result.kind is OutcomeKind.OK and result.predictions == {"v": [1.0, 3.0, -4.0, 6.5, 0.0]}
+
+
+def test_columns_travel_by_position_and_rows_survive_without_columns() -> None:
+    """Duplicate and non-string names, nullable and string columns, and a frame with rows but no columns."""
+    odd = pd.DataFrame([[1, "a", None], [2, None, 3]], columns=["x", "x", 7]).astype({7: "Int64"})
+    code = """
+def predict(df):
+    if df.shape[1] == 0:
+        return [-1.0] * len(df)
+    assert list(df.columns) == ["x", "x", 7] and str(df[7].dtype) == "Int64", (list(df.columns), df.dtypes)
+    return df.iloc[:, 0] * 10 + df.iloc[:, 1].isna() + df[7].fillna(0).astype(float)
+"""
+    status, stdout = run_runner(code, {"odd": odd, "empty": pd.DataFrame(index=range(3))})
+    assert status == 0
+    result = decode_result(stdout, {"odd": 2, "empty": 3})
+    assert result.kind is OutcomeKind.OK, result
+    assert result.predictions == {"odd": [10.0, 24.0], "empty": [-1.0, -1.0, -1.0]}
 
 
 def test_runner_is_standalone() -> None:

@@ -1,0 +1,46 @@
+"""The reply cache at LangChain's cache seam, with the scripted chat model (no network)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ibl_agents.chat import ask
+from ibl_agents.response_cache import ModelIdentity, ReplyCache
+from tests.fakes import ScriptedChatModel
+
+IDENTITY = ModelIdentity("openai:x", "http://127.0.0.1:1/v1", 0.7, 768, replicate=0)
+
+
+def scripted(path: Path, identity: ModelIdentity = IDENTITY) -> ScriptedChatModel:
+    return ScriptedChatModel(script=["first", "second", "third"], cache=ReplyCache(path, identity))
+
+
+def test_repeated_prompt_stays_a_fresh_sample_and_replays_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "responses.sqlite"
+    original = scripted(path)
+    assert [ask(original, "same").text for _ in range(2)] == ["first", "second"]
+
+    replay = scripted(path)  # a new run: the n-th ask of a prompt gets the n-th stored reply
+    replies = [ask(replay, "same") for _ in range(2)]
+    assert [r.text for r in replies] == ["first", "second"] and replay.prompts == []
+    assert [r.replayed for r in replies] == [1, 1]
+    assert (replies[0].prompt_tokens, replies[0].completion_tokens, replies[0].estimated) == (100, 50, False)
+    assert ask(replay, "same").text == "first" and replay.prompts == ["same"]  # a third ask is new
+
+
+def test_replicate_and_parameters_are_part_of_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "responses.sqlite"
+    ask(scripted(path), "p")
+    for other in (
+        ModelIdentity("openai:x", "http://127.0.0.1:1/v1", 0.7, 768, replicate=1),
+        ModelIdentity("openai:x", "http://127.0.0.1:1/v1", 0.0, 768, replicate=0),
+        ModelIdentity("openai:y", "http://127.0.0.1:1/v1", 0.7, 768, replicate=0),
+    ):
+        model = scripted(path, other)
+        assert ask(model, "p").replayed == 0 and model.prompts == ["p"]
+
+
+def test_lookup_never_creates_the_file(tmp_path: Path) -> None:
+    cache = ReplyCache(tmp_path / "sub" / "responses.sqlite", IDENTITY)
+    assert cache.lookup("p", "") is None
+    assert not (tmp_path / "sub").exists()
