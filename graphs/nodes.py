@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from langgraph.runtime import Runtime
 
@@ -25,6 +27,7 @@ from ibl_agents.stopping import Progress, is_better, is_gain, stop_reason
 from sandbox.results import OutcomeKind
 
 SANDBOX_ATTEMPTS = 2
+T = TypeVar("T")
 
 
 def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> RefinementState:
@@ -42,9 +45,8 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
     )
     write_text(candidate_path(ctx.run_dir, candidate_id, ".prompt.txt"), prompt)
     try:
-        reply, code, removed = generate(
-            ctx.models.generator, prompt, train_constants(ctx.dataset, ctx.splits.train)
-        )
+        constants = train_constants(ctx.dataset, ctx.splits.train)
+        reply, code, removed = _reviving(ctx, lambda: generate(ctx.models.generator, prompt, constants))
     except ProviderError as exc:
         return {
             "iteration": iteration,
@@ -176,12 +178,28 @@ def critique_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
         ctx.config.loop.misclassified_rows,
     )
     try:
-        feedback, reply = critique(ctx.models.critic, prompt, notes)
+        feedback, reply = _reviving(ctx, lambda: critique(ctx.models.critic, prompt, notes))
     except ProviderError as exc:
         return {"stop_reason": "provider_error", "stop_detail": str(exc)}
     write_text(ctx.run_dir / "feedback" / f"{current['id']}.prompt.txt", prompt)
     write_text(ctx.run_dir / "feedback" / f"{current['id']}.txt", feedback)
     return {"feedback": feedback, **_spend(state, ctx, "critic", reply, current["iteration"])}
+
+
+def _reviving(ctx: RunContext, call: Callable[[], T]) -> T:
+    """Make a model call; if it failed because the embedded model server died, restart it and retry once.
+
+    A restart that fails raises ModelServerError (a ProviderError), which ends the run as provider_error.
+    """
+    try:
+        return call()
+    except ProviderError:
+        if not ctx.models.revive():
+            raise
+    ctx.emit(
+        {"event": "warning", "message": "the local model server died; restarted it and retried the call"}
+    )
+    return call()
 
 
 def _spend(

@@ -8,7 +8,7 @@ for the duration of the run. Errors name the environment variable or the pip ext
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
@@ -17,6 +17,7 @@ from langchain_core.language_models import BaseChatModel
 
 from ibl_agents.config import ModelConfig
 from ibl_agents.errors import ConfigError, ProviderError
+from ibl_agents.local_server import LocalModelServer
 from ibl_agents.response_cache import ModelIdentity, ReplyCache, cache_file
 
 LOCAL_PREFIX = "local"
@@ -34,12 +35,19 @@ LOCAL_API_KEY = "sk-local-no-key"  # llama.cpp's server ignores it; the OpenAI c
 CLIENT_RETRIES = 2
 
 
+def _nothing_to_revive() -> bool:
+    return False
+
+
 @dataclass(frozen=True)
 class ChatModels:
     generator: BaseChatModel
     critic: BaseChatModel
     generator_name: str
     critic_name: str
+    # Restarts any embedded model server that died and says whether it did; raises ModelServerError
+    # when a restart fails. Remote providers have nothing to revive.
+    revive: Callable[[], bool] = _nothing_to_revive
 
 
 def is_local(spec: str) -> bool:
@@ -51,20 +59,27 @@ def open_chat_models(config: ModelConfig, log=print) -> Iterator[ChatModels]:
     """Create generator and critic models; a local server started here is stopped on exit."""
     critic_spec = config.critic or config.generator
     with ExitStack() as stack:
-        servers: dict[str, tuple[str, str]] = {}
+        servers: dict[str, LocalModelServer] = {}
 
         def build(spec: str) -> tuple[BaseChatModel, str]:
             if is_local(spec):
                 if spec not in servers:
                     servers[spec] = stack.enter_context(_local_endpoint(spec, config, log))
-                base_url, name = servers[spec]
-                local = _openai_compatible(name, base_url, config, LOCAL_API_KEY)
+                name = servers[spec].model_name
+                local = _openai_compatible(name, servers[spec].base_url, config, LOCAL_API_KEY)
                 return _with_cache(local, f"{spec} ({name})", None, config)  # the port changes per run
             return _with_cache(make_remote_model(spec, config), spec, config.base_url, config)
 
         generator, generator_name = build(config.generator)
         critic, critic_name = build(critic_spec)
-        yield ChatModels(generator, critic, generator_name, critic_name)
+
+        def revive() -> bool:
+            dead = [server for server in servers.values() if not server.is_alive()]
+            for server in dead:
+                server.ensure_alive()  # restarts on the same port, so the clients above stay valid
+            return bool(dead)
+
+        yield ChatModels(generator, critic, generator_name, critic_name, revive)
 
 
 def _with_cache(
@@ -80,7 +95,7 @@ def _with_cache(
 
 
 @contextmanager
-def _local_endpoint(spec: str, config: ModelConfig, log) -> Iterator[tuple[str, str]]:
+def _local_endpoint(spec: str, config: ModelConfig, log) -> Iterator[LocalModelServer]:
     from ibl_agents.local_model import DEFAULT_MODEL, ensure_model, resolve_model
     from ibl_agents.local_server import shared_server
 
@@ -89,7 +104,7 @@ def _local_endpoint(spec: str, config: ModelConfig, log) -> Iterator[tuple[str, 
     if not path.exists():
         path = ensure_model(choice or DEFAULT_MODEL, log=log)
     with shared_server(path, n_ctx=config.context_tokens, log=log) as server:
-        yield server.base_url, server.model_name
+        yield server
 
 
 def make_remote_model(spec: str, config: ModelConfig) -> BaseChatModel:
