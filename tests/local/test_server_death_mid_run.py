@@ -51,5 +51,5 @@ def test_killed_server_is_restarted_and_nothing_outlives_the_run(tmp_path: Path,
     assert killed, "the test never killed a server"
     assert summary.iterations == 2 and summary.stop_reason == "max_iters", summary.stop_detail
     events = (Path(summary.run_dir) / "events.jsonl").read_text()
-    assert "the local model server died; restarted it, retried the call" in events
+    assert "the local model server died; restarted it and retried the call" in events
     assert set(llama_servers()) - before == set()
