@@ -35,6 +35,7 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
     iteration = state.get("iteration", 0) + 1
     candidate_id = f"{iteration:04d}"
     ctx.emit({"event": "generating", "iteration": iteration})
+    constants = train_constants(ctx.dataset, ctx.splits.train)
     prompt = generator_prompt(
         ctx.dataset,
         ctx.splits.train,
@@ -42,10 +43,10 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
         seed=ctx.config.data.seed + iteration,
         best=_best_so_far(state, ctx),
         feedback=state.get("feedback", ""),
+        constants=constants,
     )
     write_text(candidate_path(ctx.run_dir, candidate_id, ".prompt.txt"), prompt)
     try:
-        constants = train_constants(ctx.dataset, ctx.splits.train)
         reply, code, removed = _reviving(ctx, lambda: generate(ctx.models.generator, prompt, constants))
     except ProviderError as exc:
         return {

@@ -78,7 +78,7 @@ def _predict_problem(tree: ast.Module) -> str | None:
 def _forbidden_call(tree: ast.Module) -> str | None:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
-            name = _call_name(node.func)
+            name = called_name(node.func)
             if name in FILE_READERS:
                 return f"calls `{name}`; predict must not read files: the data arrives as the `df` argument"
             if name in DYNAMIC_CALLS:
@@ -86,7 +86,8 @@ def _forbidden_call(tree: ast.Module) -> str | None:
     return None
 
 
-def _call_name(func: ast.expr) -> str | None:
+def called_name(func: ast.expr) -> str | None:
+    """The bare name a call uses: ``open`` for ``open(...)``, ``read_csv`` for ``pd.read_csv(...)``."""
     if isinstance(func, ast.Name):
         return func.id
     if isinstance(func, ast.Attribute):

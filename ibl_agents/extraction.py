@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 import re
 
+from ibl_agents.contract import called_name
+
 _FENCE = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:\n[ \t]*```|\Z)", re.DOTALL)
 _CODE_START = re.compile(r"^(import |from |def |class |@|#|[A-Za-z_]\w*\s*=)")
 
@@ -80,12 +82,6 @@ def _is_example(node: ast.stmt, *, is_first: bool) -> bool:
     if isinstance(node, ast.If):
         return "__name__" in ast.unparse(node.test)
     if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.While, ast.With)):
-        called = {_called_name(n.func) for n in ast.walk(node) if isinstance(n, ast.Call)}
+        called = {called_name(n.func) for n in ast.walk(node) if isinstance(n, ast.Call)}
         return bool(called & _EXAMPLE_CALLS)
     return False
-
-
-def _called_name(func: ast.expr) -> str | None:
-    if isinstance(func, ast.Name):
-        return func.id
-    return func.attr if isinstance(func, ast.Attribute) else None

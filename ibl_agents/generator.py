@@ -36,8 +36,13 @@ def generator_prompt(
     seed: int,
     best: BestSoFar | None,
     feedback: str,
+    constants: str,
 ) -> str:
-    """Render the generator prompt from train rows only; the data sample fills what the budget leaves."""
+    """Render the generator prompt from train rows only; the data sample fills what the budget leaves.
+
+    ``constants`` is ``train_constants(dataset, train_rows)``, computed once by the caller, which also
+    hands it to ``generate`` to define whatever the code uses without copying.
+    """
     features = dataset.frame.iloc[train_rows].reset_index(drop=True)
     labels = dataset.y.iloc[train_rows].reset_index(drop=True)
     best_section = (
@@ -56,7 +61,7 @@ def generator_prompt(
         "first_feature": _example_column(features),
         "columns": describe_columns(features),
         "allowed_imports": ", ".join(sorted(ALLOWED_IMPORTS)),
-        "class_stats": train_constants(dataset, train_rows),
+        "class_stats": constants,
         "best_section": best_section,
         "feedback_section": feedback_section,
     }

@@ -16,7 +16,7 @@ import pytest
 from ibl_agents.critic import critic_prompt
 from ibl_agents.dataset import load_dataset
 from ibl_agents.evaluation import Evaluation
-from ibl_agents.generator import BestSoFar, add_missing_constants, generator_prompt
+from ibl_agents.generator import BestSoFar, add_missing_constants, generator_prompt, train_constants
 from ibl_agents.prompting import render
 from sandbox.results import OutcomeKind
 
@@ -41,19 +41,25 @@ def _check(name: str, text: str) -> None:
 
 def test_generator_first_prompt() -> None:
     dataset = _dataset()
-    prompt = generator_prompt(dataset, list(range(20)), token_budget=2000, seed=0, best=None, feedback="")
+    rows = list(range(20))
+    constants = train_constants(dataset, rows)
+    prompt = generator_prompt(
+        dataset, rows, token_budget=2000, seed=0, best=None, feedback="", constants=constants
+    )
     _check("generator_first", prompt)
 
 
 def test_generator_prompt_with_best_code_and_feedback() -> None:
     dataset = _dataset()
+    rows = list(range(0, 20, 2))
     prompt = generator_prompt(
         dataset,
-        list(range(0, 20, 2)),
+        rows,
         token_budget=2000,
         seed=1,
         best=BestSoFar(CODE, 0.8125, "auc"),
         feedback="- use column x with a threshold at 0",
+        constants=train_constants(dataset, rows),
     )
     _check("generator_refine", prompt)
 
