@@ -159,15 +159,7 @@ def critique_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
     scores = json.loads(
         candidate_path(ctx.run_dir, current["id"], ".train_scores.json").read_text(encoding="utf-8")
     )
-    evaluation = Evaluation(
-        OutcomeKind(record["kind"]),
-        record["message"],
-        record["detail"],
-        record["validation"],
-        record["folds"],
-        record["train"],
-        scores,
-    )
+    evaluation = Evaluation.from_json(record, scores)
     ctx.emit({"event": "critiquing", "iteration": current["iteration"]})
     prompt, notes = critic_prompt(
         code or "(no code)",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,19 @@ class Evaluation:
     def score(self, metric: str) -> float:
         """The ranking score: failures rank below every real score."""
         return self.validation.get(metric, FAILED_SCORE) if self.kind is OutcomeKind.OK else FAILED_SCORE
+
+    @classmethod
+    def from_json(cls, record: dict[str, Any], train_scores: list[float]) -> Evaluation:
+        """Inverse of ``to_json``; train scores are stored in their own file (they can be long)."""
+        return cls(
+            OutcomeKind(record["kind"]),
+            record["message"],
+            record["detail"],
+            record["validation"],
+            record["folds"],
+            record["train"],
+            train_scores,
+        )
 
     def to_json(self) -> dict[str, object]:
         return {
