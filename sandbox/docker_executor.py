@@ -22,14 +22,14 @@ from sandbox.daemon import DOCKER_FAILURES, connect
 from sandbox.errors import SandboxError, SandboxImageError, SandboxUnavailable
 from sandbox.hardening import DEFAULT_LIMITS, SandboxLimits, container_kwargs
 from sandbox.image import image_tag
-from sandbox.protocol import ProtocolError, decode_result, encode_request
+from sandbox.protocol import encode_request
 from sandbox.reaping import reap_leaked_containers
 from sandbox.results import ExecutionResult, OutcomeKind
-from sandbox.streams import Exchange, exchange
+from sandbox.streams import exchange
+from sandbox.verdict import Ending, judge
 
 __all__ = ["DockerExecutor", "reap_leaked_containers"]
 
-PROCESS_LIMIT_MARKERS = ("can't start new thread", "BlockingIOError", "Resource temporarily unavailable")
 SIGKILL_STATUS = 137
 
 
@@ -115,18 +115,15 @@ class DockerExecutor:
     def _evaluate(self, launched: Launched, request: bytes, expected: Mapping[str, int]) -> ExecutionResult:
         deadline = time.monotonic() + self.limits.timeout_s
         io = exchange(launched.sock, request, deadline, self.limits.max_output_bytes)
-        stderr = io.stderr_tail.decode("utf-8", "replace")
-        if io.over_limit:
-            cap = self.limits.max_output_bytes
-            return ExecutionResult(OutcomeKind.OUTPUT_LIMIT, message=f"wrote more than {cap} bytes of output")
-        status = None if io.timed_out else self._wait(launched.container, deadline)
-        if status is None:
-            limit = f"did not finish within {self.limits.timeout_s:g} s (killed)"
-            return ExecutionResult(OutcomeKind.TIMEOUT, message=limit, detail=stderr[-4000:])
-        try:
-            return decode_result(io.stdout, expected)
-        except ProtocolError as exc:
-            return self._died(launched.container, status, str(exc), io, stderr)
+        if io.over_limit or io.timed_out:
+            return judge(Ending(io, status=None), expected, self.limits)
+        status = self._wait(launched.container, deadline)
+        memory_killed = False
+        if status is not None and status != 0:
+            launched.container.reload()
+            state = launched.container.attrs["State"]
+            memory_killed = bool(state.get("OOMKilled")) or status == SIGKILL_STATUS
+        return judge(Ending(io, status, memory_killed), expected, self.limits)
 
     def _wait(self, container: Container, deadline: float) -> int | None:
         """Exit status, or None if the container is still running at the deadline."""
@@ -134,19 +131,3 @@ class DockerExecutor:
             return container.wait(timeout=max(deadline - time.monotonic(), 0.001))["StatusCode"]
         except requests.exceptions.ReadTimeout:
             return None
-
-    def _died(
-        self, container: Container, status: int, why: str, io: Exchange, stderr: str
-    ) -> ExecutionResult:
-        """Classify a run that ended without a usable result frame."""
-        container.reload()
-        detail = stderr[-4000:]
-        if container.attrs["State"].get("OOMKilled") or status == SIGKILL_STATUS:
-            message = f"exceeded the memory limit of {self.limits.memory_mb} MiB (killed, exit {status})"
-            return ExecutionResult(OutcomeKind.MEMORY_LIMIT, message=message, detail=detail)
-        if any(marker in stderr for marker in PROCESS_LIMIT_MARKERS):
-            message = f"hit the limit of {self.limits.pids} processes/threads (exit {status})"
-            return ExecutionResult(OutcomeKind.PROCESS_LIMIT, message=message, detail=detail)
-        stdout = f"; stdout had {len(io.stdout)} bytes" if io.stdout else ""
-        message = f"the sandboxed process died with exit code {status} ({why}{stdout})"
-        return ExecutionResult(OutcomeKind.CRASH, message=message, detail=detail)

@@ -1,0 +1,185 @@
+"""The process executor's isolation, built in one place from ``SandboxLimits`` alone.
+
+The degraded executor runs the same runner as a host subprocess, wrapped in whatever the host offers:
+
+- ``prlimit`` (util-linux): address space, CPU seconds, file size, open files, no core dumps, and a
+  process/thread cap (RLIMIT_NPROC);
+- ``bwrap`` (bubblewrap): new pid, network, IPC and UTS namespaces, a read-only root holding only
+  the system and Python directories, a size-capped ``/tmp``, a fresh ``/proc``, no environment;
+- ``setpriv`` (util-linux), only when the host runs as root: the code runs as ``nobody`` with no
+  capabilities and no-new-privileges, because RLIMIT_NPROC is never enforced for root.
+
+What is missing compared with Docker is listed by ``missing_isolation`` and shown as a warning in the
+run's output and summary. As with ``sandbox.hardening``, nothing written by a user or by the LLM
+reaches the command line: it is built from the limits, the interpreter and fixed paths.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import sys
+import sysconfig
+from dataclasses import dataclass
+from pathlib import Path
+
+from sandbox.hardening import MIB, SandboxLimits
+
+NOBODY = 65534
+RUNNER_DIR_INSIDE = "/opt/ibl"
+# RLIMIT_AS caps address space, not resident memory: python + numpy + pandas map ~400 MiB before any
+# data, so the limit is memory_mb on top of this reserve (measured VmPeak 371 MiB, rounded up).
+ADDRESS_SPACE_RESERVE_MB = 512
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64")
+ALWAYS_MISSING = (
+    "memory limit counts address space (RLIMIT_AS), not resident memory as Docker's cgroup does",
+    "no CPU share limit (only CPU seconds, RLIMIT_CPU)",
+    "the process limit (RLIMIT_NPROC) is per user, shared with that user's other processes",
+)
+
+
+@dataclass(frozen=True)
+class HostTools:
+    """The isolation tools found on this host (None = not installed)."""
+
+    bubblewrap: str | None
+    prlimit: str | None
+    setpriv: str | None
+    is_root: bool
+
+    @classmethod
+    def find(cls) -> HostTools:
+        return cls(shutil.which("bwrap"), shutil.which("prlimit"), shutil.which("setpriv"), os.geteuid() == 0)
+
+    @property
+    def sandbox_uid(self) -> int:
+        """The user the code runs as: ``nobody`` when we are root, else whoever runs ibl-agents."""
+        return NOBODY if self.is_root else os.geteuid()
+
+
+def missing_isolation(tools: HostTools) -> list[str]:
+    """What this host's process sandbox lacks compared with the Docker executor, in words."""
+    missing = list(ALWAYS_MISSING)
+    if tools.prlimit is None:
+        missing.append("no resource limits at all: prlimit (util-linux) is not installed")
+    if tools.bubblewrap is None:
+        missing += [
+            "no network isolation: code can open connections (install bubblewrap)",
+            "no filesystem isolation: code reads and writes what its user may (install bubblewrap)",
+            "no pid namespace: code sees host processes and orphaned children outlive the run",
+        ]
+    return missing
+
+
+def unusable_reason(tools: HostTools) -> str | None:
+    """Why the process sandbox must not run at all here, or None."""
+    if tools.is_root and (tools.bubblewrap is None or tools.setpriv is None):
+        return (
+            "refusing to run generated code as root without bubblewrap and setpriv: install them "
+            "(`apt-get install bubblewrap util-linux`) or use --sandbox docker"
+        )
+    return None
+
+
+def python_dirs() -> list[str]:
+    """Directories the interpreter and its packages (numpy, pandas and their dependencies) live in."""
+    paths = sysconfig.get_paths()
+    candidates = {sys.base_prefix, sys.prefix, sys.exec_prefix, paths["purelib"], paths["platlib"]}
+    real = sorted({str(Path(p).resolve()) for p in candidates if Path(p).is_dir()})
+    return [p for p in real if not _inside(p, [other for other in real if other != p])]
+
+
+def limit_args(tools: HostTools, limits: SandboxLimits) -> list[str]:
+    """``prlimit`` options; the process cap is the sandbox user's current task count plus ``pids``."""
+    if tools.prlimit is None:
+        return []
+    address_space = (limits.memory_mb + ADDRESS_SPACE_RESERVE_MB) * MIB
+    return [
+        tools.prlimit,
+        f"--as={address_space}",
+        f"--cpu={math.ceil(limits.timeout_s) + 1}",
+        f"--fsize={limits.tmp_mb * MIB}",
+        "--nofile=256",
+        "--core=0",
+        f"--nproc={tasks_of(tools.sandbox_uid) + limits.pids}",
+        "--",
+    ]
+
+
+def bubblewrap_args(tools: HostTools, limits: SandboxLimits, runner_dir: str) -> list[str]:
+    """``bwrap`` options: namespaces, a read-only root with system + Python dirs, a private /tmp."""
+    if tools.bubblewrap is None:
+        return []
+    args = [tools.bubblewrap, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts"]
+    args += ["--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "sandbox"]
+    if not tools.is_root:  # unprivileged bubblewrap needs a user namespace; root drops via setpriv
+        args += ["--unshare-user", "--cap-drop", "ALL"]
+    made: set[str] = {"/"}
+    bound: list[str] = []
+    for path in [*SYSTEM_DIRS, *python_dirs()]:
+        if Path(path).is_symlink():
+            args += ["--symlink", os.readlink(path), path]
+        elif Path(path).is_dir() and not _inside(path, bound):
+            bound.append(path)
+            args += [*_parents(path, made), "--ro-bind", path, path]
+    args += [*_parents(RUNNER_DIR_INSIDE, made), "--ro-bind", runner_dir, RUNNER_DIR_INSIDE]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    args += ["--perms", "1777", "--size", str(limits.tmp_mb * MIB), "--tmpfs", "/tmp"]
+    return [*args, "--remount-ro", "/", "--chdir", "/tmp", "--clearenv", "--"]
+
+
+def _inside(path: str, dirs: list[str]) -> bool:
+    return any(path == d or path.startswith(d + os.sep) for d in dirs)
+
+
+def _parents(path: str, made: set[str]) -> list[str]:
+    """World-traversable parent directories (bubblewrap would create them 0700, unreadable to nobody)."""
+    args: list[str] = []
+    for parent in reversed(Path(path).parents):
+        if str(parent) not in made:
+            made.add(str(parent))
+            args += ["--perms", "0755", "--dir", str(parent)]
+    return args
+
+
+def drop_privileges_args(tools: HostTools) -> list[str]:
+    """``setpriv`` to nobody with no capabilities and no-new-privileges, when we are root."""
+    if not tools.is_root or tools.setpriv is None:
+        return []
+    return [
+        tools.setpriv,
+        f"--reuid={NOBODY}",
+        f"--regid={NOBODY}",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--no-new-privs",
+        "--",
+    ]
+
+
+def process_command(tools: HostTools, limits: SandboxLimits, runner_dir: str) -> list[str]:
+    """The whole command line: prlimit -> bwrap -> setpriv -> python -I runner.py."""
+    inside = RUNNER_DIR_INSIDE if tools.bubblewrap else runner_dir
+    return [
+        *limit_args(tools, limits),
+        *bubblewrap_args(tools, limits, runner_dir),
+        *drop_privileges_args(tools),
+        sys.executable,
+        "-I",
+        f"{inside}/runner.py",
+    ]
+
+
+def tasks_of(uid: int) -> int:
+    """Processes + threads owned by ``uid`` right now (what RLIMIT_NPROC counts)."""
+    count = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields.get("Uid", "-1 ").split()[0]) == uid:
+            count += int(fields.get("Threads", "1"))
+    return count
