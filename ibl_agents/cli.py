@@ -32,6 +32,8 @@ app.add_typer(models_app, name="models")
 console = Console()
 errors = Console(stderr=True)
 
+SANDBOX_HELP = "docker (default), process (degraded, no Docker) or auto (Docker if its daemon answers)."
+
 RUN_EXAMPLES = """
 Examples:
 
@@ -89,6 +91,7 @@ def run(
     name: Annotated[str | None, typer.Option(help="Run name (default: data file stem).")] = None,
     runs_dir: Annotated[str | None, typer.Option(help="Where run directories go (default runs/).")] = None,
     config: Annotated[Path | None, typer.Option(help="TOML or JSON config; flags override it.")] = None,
+    sandbox: Annotated[str | None, typer.Option(help=SANDBOX_HELP)] = None,
 ) -> None:
     """Refine LLM-written code models on a labeled table; print the best one and its metrics."""
     from ibl_agents.progress import LiveProgress, print_report
@@ -123,6 +126,7 @@ def run(
                 "loop.max_wall_s": max_wall,
                 "name": name,
                 "runs_dir": runs_dir,
+                "sandbox.backend": sandbox,
             },
         )
         progress = LiveProgress(console, settings.loop.metric)
@@ -153,6 +157,7 @@ def score(
     data: Annotated[Path, typer.Option(help="CSV or Parquet file with labeled rows.")],
     target: Annotated[str, typer.Option(help="Label column (binary); never sent to the model.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    sandbox: Annotated[str, typer.Option(help=SANDBOX_HELP)] = "docker",
 ) -> None:
     """Run one code model in the sandbox on a labeled table; print its outcome and AUC/accuracy.
 
@@ -162,9 +167,11 @@ def score(
 
     _exit_cleanly_on_sigterm()
     try:
-        result = score_file(model, data, target)
+        result = score_file(model, data, target, sandbox=sandbox)
     except (IblError, SandboxError) as exc:
         raise _fail(str(exc)) from None
+    if result.isolation_warning:
+        errors.print(f"[yellow]warning:[/] {escape(result.isolation_warning)}", highlight=False)
     if as_json:
         typer.echo(json.dumps(result.to_json()))
     else:
@@ -190,21 +197,26 @@ def sandbox_build(
 
 
 @sandbox_app.command("check")
-def sandbox_check() -> None:
-    """Show which isolation is in force, read back from a created (never started) container.
+def sandbox_check(sandbox: Annotated[str, typer.Option(help=SANDBOX_HELP)] = "docker") -> None:
+    """Show which isolation is in force, read back from inside (Docker: from a created container).
 
-    Exit 0 when Docker answers, the image exists and every hardening flag is applied; 1 otherwise.
+    Exit 0 when every isolation setting of the chosen sandbox is in force, 1 otherwise. The process
+    sandbox always lists what it lacks compared with Docker; it exits 0 when everything it can do works.
     """
-    from sandbox.check import check_sandbox
+    from sandbox.backends import SANDBOX_BACKENDS
+    from sandbox.check import DAEMON, check_sandbox
+    from sandbox.process_check import DEGRADED, check_process_sandbox
 
-    try:
-        checks = check_sandbox()
-    except SandboxError as exc:
-        raise _fail(str(exc)) from None
+    if sandbox not in SANDBOX_BACKENDS:
+        raise _fail(f"--sandbox must be one of {', '.join(SANDBOX_BACKENDS)}, not {sandbox!r}")
+    checks = [] if sandbox == "process" else check_sandbox()
+    if sandbox == "process" or (sandbox == "auto" and not checks[0].ok and checks[0].name == DAEMON):
+        checks = check_process_sandbox()
     for check in checks:
-        mark = "[green]ok[/]     " if check.ok else "[bold red]MISSING[/]"
+        mark = "[green]ok[/]      " if check.ok else "[bold red]MISSING[/] "
+        mark = "[yellow]degraded[/]" if check.name == DEGRADED else mark
         console.print(f"{mark} {escape(check.name)}: {escape(check.detail)}", highlight=False, soft_wrap=True)
-    missing = [check.name for check in checks if not check.ok]
+    missing = [check.name for check in checks if not check.ok and check.name != DEGRADED]
     if missing:
         errors.print(f"[bold red]not isolated as designed[/]: missing {escape(', '.join(missing))}")
         raise typer.Exit(1)

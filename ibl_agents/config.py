@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ibl_agents.errors import ConfigError
+from sandbox.backends import SANDBOX_BACKENDS, SandboxBackend
+from sandbox.hardening import SandboxLimits
 
 Metric = Literal["auc", "accuracy"]
-SandboxChoice = Literal["docker"]
 METRICS: tuple[str, ...] = ("auc", "accuracy")
 
 
@@ -70,12 +71,33 @@ class LoopConfig:
 
 @dataclass
 class SandboxConfig:
-    """How candidates execute. Limits are per candidate evaluation (one container)."""
+    """How candidates execute. Limits are per candidate evaluation (one container or process).
 
-    backend: SandboxChoice = "docker"
+    ``backend``: ``docker`` (full isolation), ``process`` (degraded: bubblewrap + rlimits, see the
+    README's sandbox section) or ``auto`` (Docker when its daemon answers, else ``process`` with a
+    warning in the output and the summary).
+    """
+
+    backend: SandboxBackend = "docker"
     image: str | None = None  # default: the content-hashed tag built by `ibl sandbox build`
     timeout_s: float = 30.0
     memory_mb: int = 512
+    cpus: float = 1.0
+    pids: int = 128  # processes + threads
+    tmp_mb: int = 64  # writable /tmp, also the largest file the code may write
+
+    def limits(self) -> SandboxLimits:
+        """The executor limits; raises ConfigError naming the field when a value is out of range."""
+        try:
+            return SandboxLimits(
+                timeout_s=self.timeout_s,
+                memory_mb=self.memory_mb,
+                cpus=self.cpus,
+                pids=self.pids,
+                tmp_mb=self.tmp_mb,
+            )
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(str(exc).replace("SandboxLimits.", "sandbox.")) from None
 
 
 @dataclass
@@ -102,8 +124,10 @@ class RefineConfig:
             (0 < self.data.train_fraction < 1, "data.train_fraction must be between 0 and 1"),
             (self.data.n_folds >= 1, "data.n_folds must be >= 1"),
             (self.data.train_rows is None or self.data.train_rows >= 2, "data.train_rows must be >= 2"),
-            (self.sandbox.timeout_s > 0, "sandbox.timeout_s must be > 0"),
-            (self.sandbox.memory_mb >= 64, "sandbox.memory_mb must be >= 64"),
+            (
+                self.sandbox.backend in SANDBOX_BACKENDS,
+                f"sandbox.backend must be one of {', '.join(SANDBOX_BACKENDS)}",
+            ),
             (self.loop.prompt_tokens >= 200, "loop.prompt_tokens must be >= 200"),
             (0 <= self.models.temperature <= 2, "models.temperature must be between 0 and 2"),
             (self.models.replicate >= 0, "models.replicate must be >= 0"),
@@ -112,6 +136,7 @@ class RefineConfig:
         for ok, message in checks:
             if not ok:
                 raise ConfigError(message)
+        self.sandbox.limits()
         return self
 
 

@@ -35,6 +35,7 @@ from ibl_agents.data_loading import prepare_data
 from ibl_agents.evaluation import score_on_rows
 from ibl_agents.pricing import require_prices, unpriced
 from ibl_agents.providers import ChatModels, open_chat_models
+from sandbox.backends import open_executor
 from sandbox.executor import Executor
 
 EventSink = Callable[[dict[str, Any]], None]
@@ -91,7 +92,10 @@ def refine(
     with ExitStack() as stack:
         # Sandbox and models first: an environment problem fails before anything is written.
         if executor is None:
-            executor = stack.enter_context(_docker_executor(config))
+            box = config.sandbox
+            executor = stack.enter_context(open_executor(box.backend, box.limits(), box.image))
+        if executor.isolation_warning:
+            warnings.append(executor.isolation_warning)
         if models is None:
             models = stack.enter_context(open_chat_models(config.models, log=log))
         require_prices([models.generator_name, models.critic_name], config.loop.max_cost)
@@ -126,14 +130,6 @@ def refine(
     write_json(run_dir / "summary.json", summary.to_json())
     emit({"event": "finish", "stop_reason": summary.stop_reason, "ok": summary.ok})
     return summary
-
-
-def _docker_executor(config: RefineConfig) -> Executor:
-    from sandbox.docker_executor import DockerExecutor
-    from sandbox.hardening import SandboxLimits
-
-    limits = SandboxLimits(timeout_s=config.sandbox.timeout_s, memory_mb=config.sandbox.memory_mb)
-    return DockerExecutor(image=config.sandbox.image, limits=limits)
 
 
 def _run_graph(context: RunContext, run_dir: Path, started: float) -> RefinementState:

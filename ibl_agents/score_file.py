@@ -7,6 +7,7 @@ contract -> one fresh sandbox container -> host gates and metrics. The labels ne
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from ibl_agents.dataset import Dataset, load_dataset
 from ibl_agents.errors import DataError
 from ibl_agents.evaluation import score_on_rows
 from ibl_agents.extraction import drop_example_usage, extract_code
+from sandbox.backends import open_executor
 from sandbox.executor import Executor
 from sandbox.results import OutcomeKind
 
@@ -34,6 +36,8 @@ class FileScore:
     metrics: dict[str, float] = field(default_factory=dict)
     extracted: bool = False
     dropped_lines: list[int] = field(default_factory=list)
+    sandbox: str = ""
+    isolation_warning: str = ""
 
     @property
     def ok(self) -> bool:
@@ -57,6 +61,8 @@ class FileScore:
             "metrics": self.metrics,
             "extracted": self.extracted,
             "dropped_lines": self.dropped_lines,
+            "sandbox": self.sandbox,
+            "isolation_warning": self.isolation_warning,
         }
 
 
@@ -76,18 +82,20 @@ def score_reply(reply: str, dataset: Dataset, executor: Executor) -> FileScore:
     return FileScore(held.kind, held.message, held.metrics, extracted, dropped)
 
 
-def score_file(model: Path, data: Path, target: str) -> FileScore:
-    """Score the code model in ``model`` on the labeled table ``data`` (CSV or Parquet) in Docker.
+def score_file(model: Path, data: Path, target: str, sandbox: str = "docker") -> FileScore:
+    """Score the code model in ``model`` on the labeled table ``data`` (CSV or Parquet) in a sandbox.
 
-    Raises ``DataError`` for input the user must fix (checked before Docker is touched), and
-    ``SandboxError`` when no sandbox is available.
+    ``sandbox`` is docker, process or auto (``sandbox.backends``). Raises ``DataError`` for input the
+    user must fix (checked before the sandbox is touched), and ``SandboxError`` when none is available.
     """
     reply = _read_model(model)
     dataset = load_dataset(data, target)
-    from sandbox.docker_executor import DockerExecutor
-
-    with DockerExecutor(prestart=False) as executor:  # one run: a container started ahead would idle
-        return score_reply(reply, dataset, executor)
+    # One run: a container started ahead would only idle.
+    with open_executor(sandbox, prestart=False) as executor:
+        scored = score_reply(reply, dataset, executor)
+        return dataclasses.replace(
+            scored, sandbox=executor.description, isolation_warning=executor.isolation_warning
+        )
 
 
 def _read_model(path: Path) -> str:

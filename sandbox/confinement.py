@@ -31,6 +31,14 @@ RUNNER_DIR_INSIDE = "/opt/ibl"
 # RLIMIT_AS caps address space, not resident memory: python + numpy + pandas map ~400 MiB before any
 # data, so the limit is memory_mb on top of this reserve (measured VmPeak 371 MiB, rounded up).
 ADDRESS_SPACE_RESERVE_MB = 512
+# The image's ENV (sandbox/Dockerfile, sandbox/rootfs.py), so code sees the same settings either way.
+SANDBOX_ENV = {
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "OPENBLAS_NUM_THREADS": "1",  # one BLAS thread per host CPU would eat the process limit
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "LANG": "C.UTF-8",
+}
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64")
 ALWAYS_MISSING = (
     "memory limit counts address space (RLIMIT_AS), not resident memory as Docker's cgroup does",
@@ -126,7 +134,10 @@ def bubblewrap_args(tools: HostTools, limits: SandboxLimits, runner_dir: str) ->
     args += [*_parents(RUNNER_DIR_INSIDE, made), "--ro-bind", runner_dir, RUNNER_DIR_INSIDE]
     args += ["--proc", "/proc", "--dev", "/dev"]
     args += ["--perms", "1777", "--size", str(limits.tmp_mb * MIB), "--tmpfs", "/tmp"]
-    return [*args, "--remount-ro", "/", "--chdir", "/tmp", "--clearenv", "--"]
+    args += ["--remount-ro", "/", "--chdir", "/tmp", "--clearenv"]
+    for name, value in SANDBOX_ENV.items():
+        args += ["--setenv", name, value]
+    return [*args, "--"]
 
 
 def _inside(path: str, dirs: list[str]) -> bool:

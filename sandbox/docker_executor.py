@@ -70,6 +70,7 @@ class DockerExecutor:
         self._standby = Standby(self._client, self._create) if prestart else None
         if self._standby is not None:
             self._standby.refill()
+        self.isolation_warning = ""
         self.description = (
             f"docker {self.image}: no network, {limits.memory_mb} MiB, {limits.cpus:g} CPU, "
             f"{limits.pids} pids, {limits.timeout_s:g} s"

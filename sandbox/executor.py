@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Protocol, Self
 
 import pandas as pd
 
@@ -14,11 +14,18 @@ class Executor(Protocol):
     """Runs untrusted code-model source on feature frames and returns predictions only.
 
     ``frames`` hold feature columns only (never labels). Implementations must be context managers and
-    release everything in ``close()``; cleanup never depends on ``__del__``.
+    release everything in ``close()``; cleanup never depends on ``__del__``. ``description`` says what
+    isolates the code; ``isolation_warning`` is empty for full isolation and otherwise lists what is
+    missing, for the run's output and summary.
     """
 
     description: str
+    isolation_warning: str
 
     def run(self, code: str, frames: Mapping[str, pd.DataFrame]) -> ExecutionResult: ...
 
     def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sandbox.confinement import HostTools, missing_isolation, process_command, unusable_reason
+from sandbox.confinement import SANDBOX_ENV, HostTools, missing_isolation, process_command, unusable_reason
 from sandbox.errors import SandboxError, SandboxUnavailable
 from sandbox.hardening import DEFAULT_LIMITS, SandboxLimits
 from sandbox.pipes import exchange_pipes
@@ -102,7 +102,7 @@ class ProcessExecutor:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                env={},
+                env=SANDBOX_ENV,
                 cwd=scratch,
                 start_new_session=True,
                 close_fds=True,
