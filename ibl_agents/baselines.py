@@ -1,44 +1,151 @@
 """Baselines fitted on exactly the rows the LLM saw, so every code model has a yardstick beside it.
 
-Logistic regression is the paper's comparison; preprocessing (one-hot categoricals, median imputation,
-scaling) is the minimum that lets it run on any table the loop accepts.
+Logistic regression is the paper's comparison and the default; k-NN, a linear SVM, a decision tree and
+gradient boosting can be named in a config through ``BASELINES``. Train sets are 10-100 rows, so every
+setting below is chosen for small data rather than left at the library default, and all five share one
+preprocessing so differences come from the learner, not from how the table was encoded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
+import pandas as pd
 from sklearn.compose import ColumnTransformer, make_column_selector
+from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.svm import LinearSVC
+from sklearn.tree import DecisionTreeClassifier
 
 from ibl_agents.dataset import Dataset
 from ibl_agents.scoring import metrics
 from ibl_agents.splits import Splits
 
+BaselineFactory = Callable[[int], Pipeline]  # gets the train size; only k-NN needs it today
+SPLIT_NAMES = ("validation", "test")
 
-def logistic_regression() -> Pipeline:
-    numeric = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
+
+def preprocessing() -> ColumnTransformer:
+    """Median-impute and scale numbers; fill and one-hot everything else (unseen categories -> all zeros).
+
+    ``keep_empty_features`` keeps a column that is entirely missing in a 10-row train set (as a constant)
+    instead of dropping it with a warning: the test rows still have it.
+    """
+    numeric = make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler())
     categorical = make_pipeline(
-        SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")
+        SimpleImputer(strategy="most_frequent", keep_empty_features=True),
+        OneHotEncoder(handle_unknown="ignore"),
     )
-    columns = ColumnTransformer(
+    return ColumnTransformer(
         [
             ("numeric", numeric, make_column_selector(dtype_include=np.number)),
             ("categorical", categorical, make_column_selector(dtype_exclude=np.number)),
         ]
     )
-    return make_pipeline(columns, LogisticRegression(max_iter=1000))
 
 
-def baseline_scores(dataset: Dataset, splits: Splits) -> dict[str, dict[str, float]]:
-    """Fit on the train rows; score on pooled validation and on the locked test split."""
-    model = logistic_regression()
+def logistic_regression(n_train: int) -> Pipeline:
+    """L2 with C=1 on standardized features: the shrinkage keeps 10 rows from separating perfectly."""
+    return make_pipeline(preprocessing(), LogisticRegression(max_iter=1000))
+
+
+def k_nearest_neighbors(n_train: int) -> Pipeline:
+    """k = min(5, n_train - 1): never every row (that is the class prior); distance weights so that a small
+    k still gives graded scores for AUC instead of a handful of tied vote fractions."""
+    k = max(1, min(5, n_train - 1))
+    return make_pipeline(preprocessing(), KNeighborsClassifier(n_neighbors=k, weights="distance"))
+
+
+def linear_svm(n_train: int) -> Pipeline:
+    """Linear SVM, C=1. It has no probabilities (Platt scaling would cross-validate inside 10 rows), so
+    its score is the sigmoid of the decision function: same ranking (AUC) and same 0.5 threshold
+    (accuracy) as the SVM itself, but not calibrated."""
+    return make_pipeline(preprocessing(), LinearSVC(C=1.0, max_iter=10_000))
+
+
+def decision_tree(n_train: int) -> Pipeline:
+    """Depth 3 with at least 2 rows per leaf: at most 8 rules, each backed by more than one row, close to
+    the short rule lists an LLM writes; a deeper tree memorizes 10-100 rows."""
+    return make_pipeline(
+        preprocessing(), DecisionTreeClassifier(max_depth=3, min_samples_leaf=2, random_state=0)
+    )
+
+
+def gradient_boosting(n_train: int) -> Pipeline:
+    """50 depth-2 trees at rate 0.1, each on a seeded 80 % subsample: the default (100 depth-3 trees on
+    every row) fits 10-100 rows exactly; fewer, shallower, subsampled trees keep the ranking smooth."""
+    return make_pipeline(
+        preprocessing(),
+        GradientBoostingClassifier(
+            n_estimators=50, max_depth=2, learning_rate=0.1, subsample=0.8, random_state=0
+        ),
+    )
+
+
+BASELINES: dict[str, BaselineFactory] = {
+    "logistic_regression": logistic_regression,
+    "k_nearest_neighbors": k_nearest_neighbors,
+    "linear_svm": linear_svm,
+    "decision_tree": decision_tree,
+    "gradient_boosting": gradient_boosting,
+}
+DEFAULT_BASELINES = ("logistic_regression",)
+
+
+def baseline_predictions(
+    dataset: Dataset, splits: Splits, names: Sequence[str] = DEFAULT_BASELINES
+) -> dict[str, dict[str, np.ndarray]]:
+    """Per-row scores in [0, 1] of each named baseline: ``{name: {"validation": ..., "test": ...}}``.
+
+    Rows are in the order of ``splits.validation`` and ``splits.test``, so paired comparisons can line
+    them up with a code model's predictions. A train set holding a single class (possible only for splits
+    built by hand; ``make_splits`` refuses it) gives every baseline a constant score equal to that class:
+    nothing can be learned, and the constant scores AUC 0.5 (chance).
+    """
+    _require_known(names)
     features, labels = dataset.frame, dataset.y.to_numpy()
-    model.fit(features.iloc[splits.train], labels[splits.train])
-    scores = {}
-    for name, rows in (("validation", splits.validation), ("test", splits.test)):
-        probabilities = model.predict_proba(features.iloc[rows])[:, 1]
-        scores[name] = metrics(labels[rows], probabilities)
-    return {"logistic_regression": scores}
+    train = labels[splits.train]
+    rows = _split_rows(splits)
+    predictions: dict[str, dict[str, np.ndarray]] = {}
+    for name in names:
+        if len(set(train.tolist())) < 2:
+            predictions[name] = {split: np.full(len(rows[split]), float(train[0])) for split in SPLIT_NAMES}
+            continue
+        model = BASELINES[name](len(train))
+        model.fit(features.iloc[splits.train], train)
+        predictions[name] = {
+            split: _positive_scores(model, features.iloc[rows[split]]) for split in SPLIT_NAMES
+        }
+    return predictions
+
+
+def baseline_scores(
+    dataset: Dataset, splits: Splits, names: Sequence[str] = DEFAULT_BASELINES
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Fit on the train rows; metrics on pooled validation and on the locked test split, per baseline."""
+    labels, rows = dataset.y.to_numpy(), _split_rows(splits)
+    return {
+        name: {split: metrics(labels[rows[split]], scores[split]) for split in SPLIT_NAMES}
+        for name, scores in baseline_predictions(dataset, splits, names).items()
+    }
+
+
+def _split_rows(splits: Splits) -> dict[str, list[int]]:
+    return {"validation": splits.validation, "test": splits.test}
+
+
+def _positive_scores(model: Pipeline, features: pd.DataFrame) -> np.ndarray:
+    if hasattr(model, "predict_proba"):
+        return model.predict_proba(features)[:, 1]
+    return 1.0 / (1.0 + np.exp(-model.decision_function(features)))
+
+
+def _require_known(names: Sequence[str]) -> None:
+    unknown = [name for name in names if name not in BASELINES]
+    if unknown:
+        raise ValueError(f"unknown baseline(s) {unknown}; choose from: {', '.join(BASELINES)}")
