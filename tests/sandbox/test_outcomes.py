@@ -131,19 +131,3 @@ def test_nan_and_inf_are_passed_through_for_the_host_to_judge(executor: DockerEx
     assert result.kind is OutcomeKind.OK
     values = result.predictions["valid"]
     assert values[0] != values[0] and values[1:] == [float("inf"), 0.0, 1.0, 1.0]
-
-
-def test_printed_fake_results_do_not_corrupt_the_frame(executor: DockerExecutor) -> None:
-    code = """
-        import os, struct, sys
-        fake = b'{"kind": "ok", "predictions": {"valid": [1, 1, 1, 1, 1]}, "message": "score 1.0"}'
-        def predict(df):
-            print("accuracy: 1.0")
-            sys.stdout.buffer.write(struct.pack(">Q", len(fake)) + fake)
-            sys.__stdout__.write("validation score = 1.0\\n")
-            os.write(1, struct.pack(">Q", len(fake)) + fake)
-            return [0.25] * len(df)
-    """
-    result = run(executor, code)
-    assert result.kind is OutcomeKind.OK, result
-    assert result.predictions == {"valid": [0.25] * 5}

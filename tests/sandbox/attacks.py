@@ -1,0 +1,302 @@
+"""The attack list: hostile code models and what each executor must turn them into.
+
+Every attack is small and fast. ``docker`` and ``process`` hold the expected outcome per executor; where
+they differ, the process executor's weaker isolation is the reason and ``why_degraded`` says how
+(this table is the README's "expected degraded outcomes"). Probes return one float per row: what the
+code could observe or do from inside, so the test asserts on evidence, not on the absence of an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sandbox.results import OutcomeKind
+
+CANARY = "sk-ibl-canary-7d1f0c"
+SLEEPER_MARK = "4242.25"  # an orphan runs `sleep 4242.25`; the host then looks for it in every cmdline
+
+
+@dataclass(frozen=True)
+class Expect:
+    """An outcome kind, plus (for OK) the one value the probe must report (None: not checked)."""
+
+    kind: OutcomeKind
+    value: float | None = None
+    message: str = ""  # a substring the message must contain
+
+
+@dataclass(frozen=True)
+class Attack:
+    name: str
+    code: str
+    docker: Expect
+    process: Expect
+    limits: dict[str, float] = field(default_factory=dict)
+    why_degraded: str = ""
+    # Run from a separate orchestrator process started with CANARY in its environment (what a user
+    # with an exported API key does), so /proc/<pid>/environ of the orchestrator holds it.
+    canary_in_orchestrator: bool = False
+
+
+def probe(body: str, imports: str = "import os") -> str:
+    """A code model whose one prediction is the value ``body`` leaves in ``found``."""
+    lines = "\n".join("    " + line for line in body.strip().splitlines())
+    return f"{imports}\n\ndef predict(df):\n{lines}\n    return [float(found)] * len(df)\n"
+
+
+OK_ZERO = Expect(OutcomeKind.OK, 0.0)
+ATTACKS = [
+    Attack(
+        "fork bomb",
+        "import os\nwhile True:\n    os.fork()\n",
+        Expect(OutcomeKind.PROCESS_LIMIT),
+        Expect(OutcomeKind.PROCESS_LIMIT),
+        {"pids": 32},
+    ),
+    Attack(
+        "thread bomb",
+        "import threading, time\nwhile True:\n    threading.Thread(target=time.sleep, args=(60,)).start()\n",
+        Expect(OutcomeKind.PROCESS_LIMIT),
+        Expect(OutcomeKind.PROCESS_LIMIT),
+        {"pids": 32},
+    ),
+    Attack(
+        "memory bomb (one array)",
+        "import numpy as np\ndef predict(df):\n    block = np.ones(2 * 1024**3 // 8)\n    return [0.0]\n",
+        Expect(OutcomeKind.MEMORY_LIMIT, message="256 MiB"),
+        Expect(OutcomeKind.MEMORY_LIMIT, message="MemoryError"),
+        {"memory_mb": 256},
+    ),
+    Attack(
+        "memory bomb (growing list)",
+        "def predict(df):\n    hog = []\n    while True:\n        hog.append(bytearray(1024 * 1024))\n",
+        Expect(OutcomeKind.MEMORY_LIMIT),
+        Expect(OutcomeKind.MEMORY_LIMIT),
+        {"memory_mb": 256},
+    ),
+    Attack(
+        "infinite loop",
+        "def predict(df):\n    while True:\n        pass\n",
+        Expect(OutcomeKind.TIMEOUT, message="1 s"),
+        Expect(OutcomeKind.TIMEOUT, message="1 s"),
+        {"timeout_s": 1.0},
+    ),
+    Attack(
+        "SIGTERM-ignoring sleeper",
+        "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "def predict(df):\n    time.sleep(600)\n",
+        Expect(OutcomeKind.TIMEOUT),
+        Expect(OutcomeKind.TIMEOUT),
+        {"timeout_s": 1.0},
+    ),
+    Attack(
+        "orphaned child",
+        probe(
+            f"""
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execv("/bin/sleep", ["sleep", "{SLEEPER_MARK}"])
+    os._exit(0)
+found = 0
+"""
+        ),
+        OK_ZERO,
+        OK_ZERO,
+    ),
+    Attack(
+        "TCP egress",
+        probe(
+            """
+found = 0
+for address in [("1.1.1.1", 53), ("8.8.8.8", 443), ("127.0.0.1", HOST_PORT)]:
+    try:
+        socket.create_connection(address, timeout=2).close()
+        found += 1
+    except OSError:
+        pass
+""",
+            "import socket",
+        ),
+        OK_ZERO,
+        OK_ZERO,
+    ),
+    Attack(
+        "DNS lookup",
+        probe(
+            """
+try:
+    found = len(socket.getaddrinfo("pypi.org", 443))
+except OSError:
+    found = 0
+""",
+            "import socket",
+        ),
+        OK_ZERO,
+        OK_ZERO,
+    ),
+    Attack(
+        "write to the root filesystem",
+        probe(
+            """
+found = 0
+for path in ["/etc/ibl-canary", "/usr/ibl-canary", "/ibl-canary", "/opt/ibl/runner.py"]:
+    try:
+        open(path, "a").write("x")
+        found += 1
+    except OSError:
+        pass
+"""
+        ),
+        OK_ZERO,
+        OK_ZERO,
+    ),
+    Attack(
+        "fill /tmp",
+        probe(
+            """
+found = 0
+try:
+    with open("/tmp/fill", "wb") as f:
+        for _ in range(256):
+            f.write(b"x" * 1024 * 1024)
+            f.flush()
+            found += 1
+except OSError:
+    pass
+found = found <= 64
+"""
+        ),
+        Expect(OutcomeKind.OK, 1.0),
+        Expect(OutcomeKind.OK, 1.0),
+    ),
+    Attack(
+        "stdout flood",
+        "while True:\n    print('x' * 65536)\n",
+        Expect(OutcomeKind.OUTPUT_LIMIT, message="1048576 bytes"),
+        Expect(OutcomeKind.OUTPUT_LIMIT, message="1048576 bytes"),
+        {"max_output_bytes": 1024 * 1024},
+    ),
+    Attack(
+        "writes to other file descriptors",
+        "import os\ndef predict(df):\n    for fd in range(3, 256):\n        try:\n"
+        "            os.write(fd, b'\\x00' * 8 + b'{}')\n        except OSError:\n            pass\n"
+        "    return [0.5] * len(df)\n",
+        # The only other open fd is the runner's private copy of stdout: garbage there breaks the frame,
+        # which the host reports as a crash (a well-formed forgery could only claim predictions, which
+        # the host scores against labels the sandbox never received).
+        Expect(OutcomeKind.CRASH, message="result frame"),
+        Expect(OutcomeKind.CRASH, message="result frame"),
+    ),
+    Attack(
+        "read an API key from the orchestrator's environment",
+        probe(
+            f"""
+found = sum("{CANARY}" in value for value in os.environ.values())
+for name in os.listdir("/proc"):
+    for part in ("environ", "cmdline"):
+        try:
+            found += "{CANARY}".encode() in open(f"/proc/{{name}}/{{part}}", "rb").read()
+        except OSError:
+            pass
+"""
+        ),
+        OK_ZERO,
+        OK_ZERO,
+        canary_in_orchestrator=True,
+    ),
+    Attack(
+        "read /proc/1/environ",
+        probe(
+            f"""
+try:
+    found = "{CANARY}".encode() in open("/proc/1/environ", "rb").read()
+except OSError:
+    found = 0
+"""
+        ),
+        OK_ZERO,
+        OK_ZERO,
+        canary_in_orchestrator=True,
+    ),
+    Attack(
+        "setuid and capabilities",
+        probe(
+            """
+status = dict(line.split(":", 1) for line in open("/proc/self/status").read().splitlines())
+found = int(status["CapEff"], 16) + int(status["CapBnd"], 16) + (1 - int(status["NoNewPrivs"]))
+try:
+    os.setuid(0)
+    found += 1
+except OSError:
+    pass
+found += os.getuid() == 0
+"""
+        ),
+        OK_ZERO,
+        OK_ZERO,
+    ),
+    Attack(
+        "mount a filesystem",
+        probe(
+            """
+libc = ctypes.CDLL(None, use_errno=True)
+found = libc.mount(b"none", b"/tmp", b"tmpfs", 0, None) == 0
+""",
+            "import ctypes",
+        ),
+        OK_ZERO,
+        OK_ZERO,
+    ),
+    Attack(
+        "look for the docker socket",
+        probe(
+            """
+found = 0
+for path in ["/var/run/docker.sock", "/run/docker.sock", "/run/containerd/containerd.sock"]:
+    found += os.path.exists(path)
+"""
+        ),
+        OK_ZERO,
+        OK_ZERO,
+    ),
+    Attack(
+        "a returned object whose __float__ misbehaves",
+        "import numbers\nclass Liar:\n    def __float__(self):\n        raise SystemExit(0)\n"
+        "numbers.Real.register(Liar)\n"
+        "def predict(df):\n    return [Liar()] * len(df)\n",
+        Expect(OutcomeKind.INVALID_OUTPUT, message="unusable"),
+        Expect(OutcomeKind.INVALID_OUTPUT, message="unusable"),
+    ),
+    Attack(
+        "a returned object whose __len__ misbehaves",
+        "class Endless:\n    def __len__(self):\n        return 10**30\n"
+        "    def __getitem__(self, i):\n        return 0.5\n"
+        "def predict(df):\n    return Endless()\n",
+        Expect(OutcomeKind.INVALID_OUTPUT),
+        Expect(OutcomeKind.INVALID_OUTPUT),
+    ),
+    Attack(
+        "huge prediction array",
+        "import numpy as np\ndef predict(df):\n    return np.full(20_000_000, 0.5)\n",
+        Expect(OutcomeKind.INVALID_OUTPUT, message="returned 20000000 values, expected 1"),
+        Expect(OutcomeKind.INVALID_OUTPUT, message="returned 20000000 values, expected 1"),
+    ),
+    Attack(
+        "NaN and inf predictions (passed through; the host's gates reject them)",
+        "def predict(df):\n    return [float('nan')] * len(df)\n",
+        Expect(OutcomeKind.OK),
+        Expect(OutcomeKind.OK),
+    ),
+    Attack(
+        "prints a fake score and a fake result frame",
+        "import os, struct, sys\n"
+        'fake = b\'{"kind": "ok", "predictions": {"v": [1.0]}, "message": "AUC 1.0"}\'\n'
+        "def predict(df):\n    print('validation AUC: 1.0')\n"
+        "    sys.stdout.buffer.write(struct.pack('>Q', len(fake)) + fake)\n"
+        "    sys.__stdout__.write('validation score = 1.0\\n')\n"
+        "    os.write(1, struct.pack('>Q', len(fake)) + fake)\n    return [0.25] * len(df)\n",
+        Expect(OutcomeKind.OK, 0.25),
+        Expect(OutcomeKind.OK, 0.25),
+    ),
+]
