@@ -4,7 +4,8 @@ The OpenAI client retries 429 (honouring Retry-After), 5xx, timeouts and broken 
 itself (``providers.CLIENT_RETRIES``), so the only extra layer here (tenacity) covers what it cannot:
 replies without any code, which are re-asked once with a short reminder. Retrying provider errors here
 too would multiply attempts; once the client gives up, the call has failed for good (ProviderError).
-Every reply's tokens are counted, from the provider's usage data when it sends any, otherwise estimated;
+Every reply's tokens are counted, from the provider's usage data when it sends any, otherwise with a
+tokenizer (``ibl_agents.token_count``) and marked as estimated;
 failed attempts return no usage and count nothing.
 """
 
@@ -19,7 +20,7 @@ from tenacity import retry, retry_if_exception_type, stop_after_attempt
 
 from ibl_agents.errors import ProviderError
 from ibl_agents.response_cache import REPLAYED
-from ibl_agents.serialize import estimate_tokens
+from ibl_agents.token_count import count_tokens
 
 CODE_REMINDER = "\n\nReply with one ```python code block containing the complete code."
 
@@ -29,7 +30,7 @@ class ModelReply:
     text: str
     prompt_tokens: int
     completion_tokens: int
-    estimated: bool  # True when the provider sent no usage data and we counted characters
+    estimated: bool  # True when the provider sent no usage data and we counted (ibl_agents.token_count)
     attempts: int = 1
     replayed: int = 0  # replies served from the response cache instead of the model
 
@@ -50,7 +51,7 @@ def ask(model: BaseChatModel, prompt: str) -> ModelReply:
     if usage and usage.get("input_tokens") is not None:
         tokens = int(usage["input_tokens"]), int(usage.get("output_tokens") or 0)
         return ModelReply(text, *tokens, estimated=False, replayed=replayed)
-    return ModelReply(text, estimate_tokens(prompt), estimate_tokens(text), estimated=True, replayed=replayed)
+    return ModelReply(text, count_tokens(prompt), count_tokens(text), estimated=True, replayed=replayed)
 
 
 class _NoCode(Exception):

@@ -1,0 +1,31 @@
+"""Token counts without provider usage: the bundled tokenizer, marked as estimated."""
+
+from __future__ import annotations
+
+import pytest
+from langchain_core.language_models import FakeListChatModel
+
+from ibl_agents.chat import ask
+from ibl_agents.serialize import estimate_tokens
+from ibl_agents.token_count import bundled_tokenizer, count_tokens
+
+needs_tokenizer = pytest.mark.skipif(
+    bundled_tokenizer() is None, reason="needs llama-cpp-python and a pulled bundled model"
+)
+
+
+@needs_tokenizer
+def test_the_bundled_tokenizer_counts_digits_one_by_one() -> None:
+    # Qwen2.5 splits numbers into single digits: five tokens where characters/3.5 says two.
+    assert count_tokens("12345") == 5
+    assert estimate_tokens("12345") == 2
+    assert count_tokens("def predict(df):") < len("def predict(df):")
+
+
+@needs_tokenizer
+def test_a_reply_without_usage_is_counted_by_tokenizer_and_marked_estimated() -> None:
+    prompt = "x1,x2,target\n0.125,-1.5,1\n0.75,2.25,0\n"
+    reply = ask(FakeListChatModel(responses=["def predict(df):\n    return df['x1']\n"]), prompt)
+    assert reply.estimated
+    assert reply.prompt_tokens == count_tokens(prompt) > estimate_tokens(prompt)
+    assert reply.completion_tokens == count_tokens("def predict(df):\n    return df['x1']\n")
