@@ -1,0 +1,87 @@
+"""The grid: an experiment config expanded into cells, each one ``refine()`` run with its own RefineConfig.
+
+A cell is (dataset, seed, train size, model, strategy, replicate). Its RefineConfig merges, later
+winning: RefineConfig defaults -> ``refine:`` -> the dataset's [data] -> the model's [models] -> the
+strategy's [loop] -> the cell's coordinates (train_rows, models.replicate, loop.baselines).
+
+Cells run replicate-major: replicate 0 of every (dataset, model, strategy) comes before any replicate 1, so
+an experiment stopped early still compares every strategy on the same replicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from ibl_agents.config import RefineConfig, config_from_mapping
+from ibl_agents.errors import ConfigError
+from ibl_agents.experiment.config import DatasetSpec, ExperimentConfig, NamedSettings
+
+SECTIONS = ("data", "models", "loop", "sandbox")
+
+
+@dataclass(frozen=True)
+class Cell:
+    id: str  # also the cell's directory name
+    dataset: str
+    seed: int | None
+    train_rows: int | None
+    model: str
+    strategy: str
+    replicate: int
+    config: RefineConfig  # runs_dir is set when the cell runs
+
+    def coordinates(self) -> dict[str, Any]:
+        keys = ("id", "dataset", "seed", "train_rows", "model", "strategy", "replicate")
+        return {key: getattr(self, key) for key in keys}
+
+    def fingerprint(self) -> str:
+        """Hash of everything that decides the cell's result: a finished cell whose config changed since
+        is stale, and resuming refuses to mix it in."""
+        settings = {**self.config.to_json(), "runs_dir": None}
+        return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def expand(experiment: ExperimentConfig) -> list[Cell]:
+    cells = [
+        _cell(experiment, dataset, size, model, strategy, replicate)
+        for replicate in range(experiment.replicates)
+        for dataset in experiment.datasets
+        for size in dataset.train_rows
+        for model in experiment.models
+        for strategy in experiment.strategies
+    ]
+    ids = [cell.id for cell in cells]
+    clashes = sorted({i for i in ids if ids.count(i) > 1})
+    if clashes:
+        raise ConfigError(f"cells {clashes} have the same id; rename the datasets, models or strategies")
+    return cells
+
+
+def cell_id(dataset: str, seed: int | None, train_rows: int | None, model: str, strategy: str, k: int) -> str:
+    parts = [dataset, f"s{seed}" if seed is not None else "", f"n{train_rows}" if train_rows else ""]
+    return "-".join(part for part in [*parts, model, strategy, f"r{k}"] if part)
+
+
+def _cell(
+    experiment: ExperimentConfig,
+    dataset: DatasetSpec,
+    size: int | None,
+    model: NamedSettings,
+    strategy: NamedSettings,
+    replicate: int,
+) -> Cell:
+    name = cell_id(dataset.name, dataset.seed, size, model.name, strategy.name, replicate)
+    values: dict[str, Any] = {section: dict(experiment.refine.get(section, {})) for section in SECTIONS}
+    values["data"].update(dataset.data, train_rows=size)
+    values["models"].update(model.settings, replicate=replicate)
+    values["loop"].update(strategy.settings, baselines=list(experiment.baselines))
+    try:
+        config = config_from_mapping({**values, "name": name}).validate()
+    except ConfigError as exc:
+        raise ConfigError(f"cell {name}: {exc}") from None
+    except TypeError as exc:  # a YAML value of the wrong type, e.g. max_iters: "4"
+        raise ConfigError(f"cell {name}: a setting has the wrong type ({exc}); check the numbers") from None
+    return Cell(name, dataset.name, dataset.seed, size, model.name, strategy.name, replicate, config)
