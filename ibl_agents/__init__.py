@@ -14,11 +14,14 @@ from ibl_agents.config import (
 from ibl_agents.errors import (
     ConfigError,
     DataError,
+    ExperimentError,
     IblError,
     ModelAssetError,
     ModelServerError,
     ProviderError,
 )
+from ibl_agents.experiment.config import ExperimentConfig, load_experiment
+from ibl_agents.experiment.runner import ExperimentResult, run_experiment
 from ibl_agents.refine import RunSummary, refine
 from ibl_agents.score_file import FileScore, score_file
 
@@ -26,6 +29,9 @@ __all__ = [
     "ConfigError",
     "DataConfig",
     "DataError",
+    "ExperimentConfig",
+    "ExperimentError",
+    "ExperimentResult",
     "FileScore",
     "IblError",
     "LoopConfig",
@@ -37,6 +43,8 @@ __all__ = [
     "RunSummary",
     "SandboxConfig",
     "load_config_file",
+    "load_experiment",
     "refine",
+    "run_experiment",
     "score_file",
 ]

@@ -152,6 +152,57 @@ def run(
     raise typer.Exit(0 if summary.ok else 1)
 
 
+EXPERIMENT_EXAMPLES = """
+Examples:
+
+  ibl experiment examples/experiments/paper_moons.yaml
+
+  ibl experiment grid.yaml --workers 2 --runs-dir runs
+
+  ibl experiment grid.yaml --executor ray --workers 4
+
+  ibl experiment grid.yaml --executor ray --ray-address 10.0.0.5:6379
+"""
+
+
+@app.command(epilog=EXPERIMENT_EXAMPLES)
+def experiment(
+    config: Annotated[Path, typer.Argument(help="Experiment YAML (see examples/experiments/).")],
+    runs_dir: Annotated[str, typer.Option(help="The experiment goes to RUNS_DIR/exp-<name>/.")] = "runs",
+    workers: Annotated[int, typer.Option(help="Cells run at once (1: a local model serves one call).")] = 1,
+    executor: Annotated[str, typer.Option(help="local (threads in this process) or ray.")] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option(help="Existing Ray cluster; default: start a local one.")
+    ] = None,
+) -> None:
+    """Run a sweep (datasets x models x strategies x replicates), or resume it: finished cells are skipped.
+
+    Exit 0 when every cell has finished (with or without a valid model), 2 for bad input or a cell that
+    could not run (finished cells are kept; rerun to resume).
+    """
+    from ibl_agents.experiment.runner import run_experiment
+
+    _exit_cleanly_on_sigterm()
+    try:
+        result = run_experiment(
+            config,
+            runs_dir=runs_dir,
+            executor=executor,  # type: ignore[arg-type]  # checked by run_experiment
+            workers=workers,
+            ray_address=ray_address,
+            log=lambda m: console.print(m, highlight=False, markup=False, soft_wrap=True),
+        )
+    except (IblError, SandboxError) as exc:
+        raise _fail(str(exc)) from None
+    console.print(
+        f"{len(result.ran)} cell(s) run, {len(result.skipped)} finished earlier; tables and plots:"
+        f" ibl report {result.directory}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print(str(result.directory), highlight=False, soft_wrap=True)
+
+
 SCORE_EXAMPLES = """
 Examples:
 

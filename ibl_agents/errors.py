@@ -7,7 +7,8 @@
     ├── DataError                 the dataset cannot be used (missing file, bad target, one class, ...)
     ├── ProviderError             a chat model cannot be created or called for good
     │   └── ModelServerError      the embedded llama.cpp server failed to start or died
-    └── ModelAssetError           a bundled model cannot be assembled or fails its checksum
+    ├── ModelAssetError           a bundled model cannot be assembled or fails its checksum
+    └── ExperimentError           a sweep cell could not run (wraps the cause; finished cells are kept)
     sandbox.errors.SandboxError   infrastructure of the sandbox (kept in ``sandbox`` so that package
     ├── SandboxUnavailable        imports nothing from here): no Docker daemon, ...
     └── SandboxImageError         sandbox image missing or unbuildable
@@ -39,3 +40,7 @@ class ModelServerError(ProviderError):
 
 class ModelAssetError(IblError):
     """A bundled model file could not be assembled or failed verification."""
+
+
+class ExperimentError(IblError):
+    """A cell of an experiment could not run; the message names the cell and the cause."""

@@ -1,0 +1,48 @@
+"""One cell: a ``refine()`` run inside the cell's own directory, then its done marker.
+
+The same function runs in the driver (local executor) and inside a Ray task, so both executors write the
+same cell directories. What it returns is small and picklable: the progress line's material, not the run.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ibl_agents.errors import ExperimentError, IblError
+from ibl_agents.experiment.grid import Cell
+from ibl_agents.experiment.store import cell_dir, mark_finished
+from ibl_agents.refine import refine
+from sandbox.errors import SandboxError
+
+
+@dataclass(frozen=True)
+class CellOutcome:
+    cell_id: str
+    ok: bool  # a valid code model was produced
+    test: dict[str, float] = field(default_factory=dict)
+    run_dir: str = ""
+    wall_s: float = 0.0
+
+    def line(self) -> str:
+        if not self.ok:
+            return f"{self.cell_id}: no valid code model ({self.wall_s:.0f} s)"
+        scores = "  ".join(f"test {name} {value:.3f}" for name, value in sorted(self.test.items()))
+        return f"{self.cell_id}: {scores} ({self.wall_s:.0f} s)"
+
+
+def run_cell(cell: Cell, directory: Path | str, log: Callable[[str], None] = print) -> CellOutcome:
+    """Run the cell into ``<directory>/cells/<id>/`` and mark it finished; our failures name the cell."""
+    config = copy.deepcopy(cell.config)
+    config.runs_dir = str(cell_dir(Path(directory), cell.id))
+    try:
+        summary = refine(config, log=log)
+    except (IblError, SandboxError) as exc:
+        raise ExperimentError(
+            f"cell {cell.id} could not run: {exc} (finished cells are kept: fix the cause and rerun the"
+            " same command to resume)"
+        ) from exc
+    mark_finished(Path(directory), cell, Path(summary.run_dir), {"ok": summary.ok})
+    return CellOutcome(cell.id, summary.ok, summary.test, summary.run_dir, summary.wall_s)
