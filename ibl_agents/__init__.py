@@ -23,6 +23,7 @@ from ibl_agents.errors import (
 from ibl_agents.experiment.config import ExperimentConfig, load_experiment
 from ibl_agents.experiment.runner import ExperimentResult, run_experiment
 from ibl_agents.refine import RunSummary, refine
+from ibl_agents.report import build_report
 from ibl_agents.score_file import FileScore, score_file
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "RefineConfig",
     "RunSummary",
     "SandboxConfig",
+    "build_report",
     "load_config_file",
     "load_experiment",
     "refine",

@@ -203,6 +203,24 @@ def experiment(
     console.print(str(result.directory), highlight=False, soft_wrap=True)
 
 
+@app.command("report")
+def report_command(
+    directory: Annotated[Path, typer.Argument(help="Experiment directory (runs/exp-<name>/).")],
+) -> None:
+    """Tables and plots of an experiment: report.md, report.html (self-contained), plots/, cells.csv.
+
+    Reads the cells finished so far, so it also works while the experiment still runs.
+    """
+    from ibl_agents.report import build_report
+
+    try:
+        html = build_report(directory)
+    except IblError as exc:
+        raise _fail(str(exc)) from None
+    console.print(str(html.with_name("report.md")), highlight=False, soft_wrap=True)
+    console.print(str(html), highlight=False, soft_wrap=True)
+
+
 SCORE_EXAMPLES = """
 Examples:
 

@@ -1,0 +1,80 @@
+"""Finished cells read back from an experiment directory, one record per cell.
+
+Only what ``experiment.store`` counts as finished is read; planned cells that have not finished are
+counted as pending and appear in no statistic.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ibl_agents.experiment.store import finished, read_plan
+
+SplitKey = tuple[str, int | None]  # (dataset, train_rows): seeds pool into one row of the tables
+
+
+@dataclass(frozen=True)
+class CellRecord:
+    id: str
+    dataset: str
+    seed: int | None
+    train_rows: int | None
+    model: str
+    strategy: str
+    replicate: int
+    summary: dict[str, Any]  # the run's summary.json
+    predictions: dict[str, Any] | None  # predictions.json: test-row scores of the best model and baselines
+    features: list[str]  # feature columns the code model saw (manifest.json)
+    metric: str  # the validation metric candidates were selected by (config.json loop.metric)
+
+    @property
+    def test(self) -> dict[str, float]:
+        """Locked-test metrics of the code model; empty when the cell produced no valid model."""
+        return dict(self.summary.get("test") or {}) if self.summary.get("ok") else {}
+
+    def baseline_test(self, name: str) -> dict[str, float]:
+        return dict(self.summary.get("baselines", {}).get(name, {}).get("test") or {})
+
+    @property
+    def replicate_key(self) -> tuple[int | None, int]:
+        """What pairs two cells in a paired comparison: the same split seed and replicate number."""
+        return (self.seed, self.replicate)
+
+
+@dataclass(frozen=True)
+class ExperimentRecords:
+    description: dict[str, Any]  # experiment.json: names in config order, published figures
+    cells: list[CellRecord]
+    pending: int  # planned cells without a finished run
+
+
+def load_records(directory: Path) -> ExperimentRecords:
+    description, plan = read_plan(directory)
+    cells = [record for entry in plan if (record := _record(directory, entry)) is not None]
+    return ExperimentRecords(description, cells, len(plan) - len(cells))
+
+
+def _record(directory: Path, entry: dict[str, Any]) -> CellRecord | None:
+    marker = finished(directory, entry["id"])
+    if marker is None:
+        return None
+    run_dir = Path(marker["run_dir"])
+    predictions = run_dir / "predictions.json"
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    config = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
+    return CellRecord(
+        id=entry["id"],
+        dataset=entry["dataset"],
+        seed=entry["seed"],
+        train_rows=entry["train_rows"],
+        model=entry["model"],
+        strategy=entry["strategy"],
+        replicate=entry["replicate"],
+        summary=json.loads((run_dir / "summary.json").read_text(encoding="utf-8")),
+        predictions=json.loads(predictions.read_text(encoding="utf-8")) if predictions.is_file() else None,
+        features=list(manifest.get("features", [])),
+        metric=config["loop"]["metric"],
+    )

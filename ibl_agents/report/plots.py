@@ -1,0 +1,164 @@
+"""The report's plots, as PNG files: how each replicate's search went, how often each strategy produced a
+valid model, and where its test AUC falls against the baselines.
+
+matplotlib's object API (``Figure``, no pyplot): no global figure state, no GUI backend, safe to call from
+any thread; PNGs are rendered by the Agg canvas.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from ibl_agents.report.cells import CellRecord, ExperimentRecords
+from ibl_agents.report.grouping import grouped
+
+Plot = tuple[str, Path]  # title, PNG file
+COLUMNS = 4  # subplots per row
+FAILED_Y = 0.0  # where failed candidates are drawn: below every real score
+
+
+def iteration_plots(records: ExperimentRecords, folder: Path) -> list[Plot]:
+    """Validation metric of every candidate per iteration, one line per replicate, one panel per strategy,
+    one figure per (dataset, train size, model). Failed candidates are x marks on the floor."""
+    panels: dict[tuple[str, int | None, str], list[tuple[str, list[CellRecord]]]] = {}
+    for (dataset, size, model, strategy), cells in grouped(records):
+        panels.setdefault((dataset, size, model), []).append((strategy, cells))
+    plots = []
+    for (dataset, size, model), strategies in panels.items():
+        figure, axes = _grid(len(strategies))
+        for ax, (strategy, cells) in zip(axes, strategies, strict=False):
+            for cell in cells:
+                _draw_search(ax, cell)
+            _legend(ax)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set(
+                title=strategy, xlabel="iteration", ylabel=f"validation {cells[0].metric}", ylim=(-0.05, 1.05)
+            )
+        metric = strategies[0][1][0].metric
+        title = f"{_split_label(dataset, size)} {model}: validation {metric} per iteration"
+        plots.append((title, _save(figure, title, folder / f"iterations-{_slug(dataset, size, model)}.png")))
+    return plots
+
+
+def valid_rate_plot(main: pd.DataFrame, folder: Path) -> Plot:
+    """Share of replicates with a valid model, per split (bars grouped) and strategy (bar colour)."""
+    rows = main.to_dict("records")
+    models = list(dict.fromkeys(row["model"] for row in rows))
+    figure, axes = _grid(len(models))
+    for ax, model in zip(axes, models, strict=False):
+        rates = {
+            ((row["dataset"], _size(row["n_train"])), row["strategy"]): row["valid_rate"]
+            for row in rows
+            if row["model"] == model
+        }
+        splits = list(dict.fromkeys(split for split, _ in rates))
+        strategies = list(dict.fromkeys(strategy for _, strategy in rates))
+        width = 0.8 / len(strategies)
+        for i, strategy in enumerate(strategies):
+            heights = [rates.get((split, strategy), math.nan) for split in splits]
+            bars = ax.bar(np.arange(len(splits)) + i * width, heights, width, label=strategy)
+            ax.bar_label(bars, labels=[_percent(h) for h in heights], fontsize="x-small")
+        labels = [_split_label(*split) for split in splits]
+        ax.set_xticks(np.arange(len(splits)) + 0.4 - width / 2, labels, rotation=30)
+        ax.set(title=model, ylabel="valid-model rate", ylim=(0, 1.1))
+        ax.legend(fontsize="small")
+    title = "Valid-model rate per strategy"
+    return title, _save(figure, title, folder / "valid_rate.png")
+
+
+def distribution_plots(records: ExperimentRecords, folder: Path) -> list[Plot]:
+    """Test AUC of every valid replicate per strategy (box and points), the baselines' test AUC as
+    horizontal lines; one panel per (dataset, train size), one figure per model."""
+    by_model: dict[str, dict[tuple[str, int | None], list[tuple[str, list[CellRecord]]]]] = {}
+    for (dataset, size, model, strategy), cells in grouped(records):
+        by_model.setdefault(model, {}).setdefault((dataset, size), []).append((strategy, cells))
+    plots = []
+    for model, splits in by_model.items():
+        figure, axes = _grid(len(splits))
+        for ax, ((dataset, size), strategies) in zip(axes, splits.items(), strict=False):
+            _draw_distribution(ax, strategies, records.description["baselines"])
+            ax.set(title=_split_label(dataset, size), ylabel="test AUC", ylim=(-0.05, 1.05))
+        title = f"{model}: test AUC of valid replicates against the baselines"
+        plots.append((title, _save(figure, title, folder / f"test_auc-{_slug(model)}.png")))
+    return plots
+
+
+def _draw_search(ax: Axes, cell: CellRecord) -> None:
+    candidates = sorted(cell.summary.get("candidates", []), key=lambda c: c["iteration"])
+    scored = [(c["iteration"], c["score"]) for c in candidates if c.get("score") is not None]
+    failed = [c["iteration"] for c in candidates if c.get("score") is None]
+    label = f"r{cell.replicate}" if cell.seed is None else f"s{cell.seed} r{cell.replicate}"
+    line = ax.plot(*zip(*scored, strict=True), marker="o", label=label)[0] if scored else None
+    color = line.get_color() if line else "grey"
+    ax.scatter(failed, [FAILED_Y] * len(failed), marker="x", color=color)
+
+
+def _draw_distribution(
+    ax: Axes, strategies: list[tuple[str, list[CellRecord]]], baselines: list[str]
+) -> None:
+    values = [[cell.test["auc"] for cell in cells if cell.test] for _, cells in strategies]
+    positions = np.arange(1, len(strategies) + 1)
+    ax.boxplot([v or [math.nan] for v in values], positions=positions, widths=0.5, showfliers=False)
+    for position, points in zip(positions, values, strict=True):
+        ax.scatter(position + np.linspace(-0.15, 0.15, len(points)), points, s=12, alpha=0.7)
+    ax.set_xticks(positions, [name for name, _ in strategies], rotation=30)
+    cells = [cell for _, group in strategies for cell in group]
+    for name in baselines:
+        aucs = [cell.baseline_test(name)["auc"] for cell in cells if cell.baseline_test(name)]
+        if aucs:
+            ax.axhline(
+                float(np.mean(aucs)), linestyle="--", linewidth=1, label=name, color=_baseline_color(name)
+            )
+    _legend(ax)
+
+
+def _legend(ax: Axes) -> None:
+    """A legend when there is something to name and few enough lines to read it (empty ones warn)."""
+    handles, _ = ax.get_legend_handles_labels()
+    if 0 < len(handles) <= 12:
+        ax.legend(fontsize="x-small", loc="lower right")
+
+
+def _size(value: float | int | None) -> int | None:
+    """A train size back from a table column, where pandas turns a missing size into NaN."""
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else int(value)
+
+
+def _percent(rate: float) -> str:
+    return "" if math.isnan(rate) else f"{100 * rate:.0f}%"
+
+
+def _baseline_color(name: str) -> str:
+    return f"C{sum(map(ord, name)) % 10}"
+
+
+def _grid(panels: int) -> tuple[Figure, list[Axes]]:
+    rows, columns = math.ceil(panels / COLUMNS), min(panels, COLUMNS)
+    figure = Figure(figsize=(4.2 * columns, 3.4 * rows), layout="constrained")
+    axes = list(np.atleast_1d(figure.subplots(rows, columns, squeeze=False)).ravel())
+    for unused in axes[panels:]:
+        unused.set_visible(False)
+    return figure, axes
+
+
+def _save(figure: Figure, title: str, path: Path) -> Path:
+    figure.suptitle(title)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=90)
+    return path
+
+
+def _split_label(dataset: str, size: int | None) -> str:
+    return f"{dataset} n={size}" if size else dataset
+
+
+def _slug(*parts: object) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", "-".join(str(p) for p in parts if p is not None)).strip("-")

@@ -1,0 +1,136 @@
+"""What the report says, in order: each section's table columns, its note, and its plots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ibl_agents.report.agreement_table import agreement_table
+from ibl_agents.report.cells import ExperimentRecords
+from ibl_agents.report.plots import Plot, distribution_plots, iteration_plots, valid_rate_plot
+from ibl_agents.report.present import (
+    Column,
+    difference,
+    interval,
+    mean_std,
+    number,
+    p_value,
+    percent,
+    present,
+    text,
+)
+from ibl_agents.report.published_table import published_table
+from ibl_agents.report.tables import baseline_table, main_table, strategy_table
+
+KEYS: list[Column] = [("dataset", text("dataset")), ("n", text("n_train")), ("model", text("model"))]
+KEYS_AND_STRATEGY: list[Column] = [*KEYS, ("strategy", text("strategy"))]
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    note: str
+    table: pd.DataFrame | None = None  # display strings
+    plots: list[Plot] = field(default_factory=list)
+
+
+def report_sections(records: ExperimentRecords, plots: Path) -> list[Section]:
+    main = main_table(records)
+    sections = [
+        Section(
+            "Test AUC and accuracy per strategy",
+            "Per (dataset, train size n, model, strategy); split seeds and replicates pooled. AUC and"
+            " accuracy of the replicates with a valid model (valid = share of replicates that produced"
+            " one); `failures = 0.5` counts every failed replicate at chance. Δ vs LR: paired difference"
+            " from logistic regression on the same splits (failures at chance), 95 % t-interval, paired"
+            " t-test p.",
+            present(main, [*KEYS_AND_STRATEGY, *_MAIN]),
+        ),
+        Section(
+            "Strategies compared",
+            "Each strategy minus every strategy listed before it in the config, on the same dataset, n and"
+            " model, paired by split seed and replicate (failures at chance).",
+            present(strategy_table(records), [*KEYS_AND_STRATEGY, *_STRATEGIES]),
+        ),
+        Section(
+            "Against every baseline",
+            "Baselines are fitted on exactly the train rows the LLM saw; Δ = strategy - baseline test AUC,"
+            " paired, failures at chance.",
+            present(baseline_table(records), [*KEYS_AND_STRATEGY, *_BASELINES]),
+        ),
+        Section(
+            "Do replicates write the same program?",
+            "Mean over pairs of valid replicates on the same split: share of test rows given the same label,"
+            " Spearman correlation of test scores, Jaccard overlap of the columns the code reads; averaged"
+            " over split seeds. — where fewer than two replicates produced a valid model.",
+            present(agreement_table(records), [*KEYS_AND_STRATEGY, *_AGREEMENT]),
+        ),
+    ]
+    published = published_table(records)
+    if not published.empty:
+        sections.append(
+            Section(
+                "Published figures beside ours",
+                "Per train size: the published trials at our split seeds and that size; `all`: the whole"
+                " published dataset against all our cells of it. AUC and accuracy of the code models that"
+                " ran; `failures = 0.5` counts the others at chance.",
+                present(published, [("dataset", text("dataset")), ("n", text("n_train")), *_PUBLISHED]),
+            )
+        )
+    sections.append(
+        Section(
+            "Plots",
+            "Validation metric per iteration per replicate (x: failed candidate), valid-model rate per"
+            " strategy, and test AUC against the baselines (dashed lines).",
+            plots=[
+                *iteration_plots(records, plots),
+                valid_rate_plot(main, plots),
+                *distribution_plots(records, plots),
+            ],
+        )
+    )
+    return sections
+
+
+_MAIN: list[Column] = [
+    ("replicates", text("replicates")),
+    ("valid", percent("valid_rate")),
+    ("AUC median", number("auc_median")),
+    ("AUC mean ± std", mean_std("auc")),
+    ("AUC 95 % CI", interval("auc")),
+    ("AUC, failures = 0.5", number("auc_failures_as_chance")),
+    ("accuracy", number("accuracy_mean")),
+    ("tokens", number("tokens_mean", 0)),
+    ("LR AUC", number("lr_auc")),
+    ("Δ AUC vs LR [95 % CI]", difference("vs_lr")),
+    ("p", p_value("vs_lr_p")),
+]
+_STRATEGIES: list[Column] = [
+    ("minus", text("reference")),
+    ("pairs", text("auc_diff_pairs")),
+    ("Δ AUC [95 % CI]", difference("auc_diff")),
+    ("p", p_value("auc_diff_p")),
+    ("Δ accuracy", number("accuracy_diff_mean")),
+]
+_BASELINES: list[Column] = [
+    ("baseline", text("baseline")),
+    ("baseline AUC", number("baseline_auc")),
+    ("Δ AUC [95 % CI]", difference("diff")),
+    ("p", p_value("diff_p")),
+]
+_AGREEMENT: list[Column] = [
+    ("valid programs", text("programs")),
+    ("label agreement", number("label_agreement")),
+    ("score correlation", number("score_correlation")),
+    ("column overlap", number("column_overlap")),
+]
+_PUBLISHED: list[Column] = [
+    ("source", text("source")),
+    ("trials", text("trials")),
+    ("valid", percent("valid_rate")),
+    ("AUC of valid", number("auc_mean")),
+    ("AUC, failures = 0.5", number("auc_failures_as_chance")),
+    ("accuracy of valid", number("accuracy_mean")),
+]
