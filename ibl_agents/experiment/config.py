@@ -4,7 +4,7 @@
 
     name: paper_moons                  # the directory is <runs_dir>/exp-<name>/
     replicates: 3                      # replicate k runs with models.replicate = k
-    baselines: [logistic_regression]   # default: every name in ibl_agents.baselines.BASELINES
+    baselines: [logistic_regression]   # default: every name in ibl_agents.baselines.BASELINE_NAMES
     datasets:
       - name: moons
         path: splits/moon_{seed}_300_train.csv   # any [data] setting of `ibl run --config`
@@ -35,8 +35,7 @@ from typing import Any
 
 import yaml
 
-from ibl_agents.baselines import BASELINES
-from ibl_agents.config import DataConfig, config_from_mapping
+from ibl_agents.config import BASELINE_NAMES, DataConfig, config_from_mapping
 from ibl_agents.errors import ConfigError
 from ibl_agents.published import check_published
 
@@ -44,7 +43,7 @@ TOP_LEVEL = ("name", "datasets", "models", "strategies", "replicates", "baseline
 DATASET_KEYS = ("name", "seeds", "published", *(f.name for f in fields(DataConfig)))
 # Settings the grid sets per cell; in `refine:` they would be silently overwritten.
 SET_PER_CELL = ("name", "runs_dir", "data.path", "data.test_path", "data.target", "data.train_rows")
-SET_PER_CELL += ("data.seed", "models.generator", "models.replicate", "loop.baselines")
+SET_PER_CELL += ("models.generator", "models.replicate", "loop.baselines")
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # names become directory names
 
 
@@ -74,7 +73,7 @@ class ExperimentConfig:
     models: tuple[NamedSettings, ...]
     strategies: tuple[NamedSettings, ...]
     replicates: int = 3
-    baselines: tuple[str, ...] = tuple(BASELINES)
+    baselines: tuple[str, ...] = tuple(BASELINE_NAMES)
     refine: dict[str, Any] = field(default_factory=dict)
     text: str = ""  # the YAML as given; copied into the experiment directory
 
@@ -97,12 +96,12 @@ def experiment_from_mapping(values: Any, *, base_dir: Path, text: str = "") -> E
     missing = [key for key in ("name", "datasets", "models", "strategies") if key not in top]
     if missing:
         raise ConfigError(f"the experiment config needs {', '.join(missing)}; see examples/experiments/")
-    replicates, baselines = top.get("replicates", 3), top.get("baselines", list(BASELINES))
+    replicates, baselines = top.get("replicates", 3), top.get("baselines", list(BASELINE_NAMES))
     if not isinstance(replicates, int) or isinstance(replicates, bool) or replicates < 1:
         raise ConfigError(f"replicates must be a whole number >= 1, not {replicates!r}")
-    unknown = [name for name in _list(baselines, "baselines") if name not in BASELINES]
+    unknown = [name for name in _list(baselines, "baselines") if name not in BASELINE_NAMES]
     if unknown:
-        raise ConfigError(f"unknown baseline(s) {unknown}; choose from: {', '.join(BASELINES)}")
+        raise ConfigError(f"unknown baseline(s) {unknown}; choose from: {', '.join(BASELINE_NAMES)}")
     config = ExperimentConfig(
         name=_name(top["name"], "name"),
         datasets=tuple(

@@ -27,7 +27,7 @@ from ibl_agents.errors import ConfigError
 from ibl_agents.experiment.cell import CellOutcome, run_cell
 from ibl_agents.experiment.config import ExperimentConfig, describe, load_experiment
 from ibl_agents.experiment.grid import Cell, expand
-from ibl_agents.experiment.store import experiment_dir, prepare
+from ibl_agents.experiment.store import exclusive, experiment_dir, prepare
 from ibl_agents.providers import is_local, open_chat_models
 
 ExecutorName = Literal["local", "ray"]
@@ -62,14 +62,15 @@ def run_experiment(
     _load_every_split(cells)
     directory = experiment_dir(runs_dir, experiment.name)
     copy = experiment.text or json.dumps(asdict(experiment), indent=2)  # JSON is YAML too
-    todo = prepare(directory, copy, describe(experiment), cells)
-    log(f"{directory}: {len(cells)} cells, {len(cells) - len(todo)} finished earlier, {len(todo)} to run")
-    if executor == "ray":
-        from ibl_agents.experiment.ray_runner import run_on_ray
+    with exclusive(directory):
+        todo = prepare(directory, copy, describe(experiment), cells)
+        log(f"{directory}: {len(cells)} cells, {len(cells) - len(todo)} finished earlier, {len(todo)} to run")
+        if executor == "ray":
+            from ibl_agents.experiment.ray_runner import run_on_ray
 
-        ran = run_on_ray(todo, directory, workers, ray_address, log)
-    else:
-        ran = _run_locally(todo, directory, workers, log)
+            ran = run_on_ray(todo, directory, workers, ray_address, log)
+        else:
+            ran = _run_locally(todo, directory, workers, log)
     waiting = {cell.id for cell in todo}
     skipped = [cell.id for cell in cells if cell.id not in waiting]
     return ExperimentResult(directory, cells, ran, skipped)

@@ -5,6 +5,7 @@
     runs/exp-<name>/
       experiment.yaml        the config as given (rewritten on every start)
       experiment.json        what the report needs besides the cells: order of strategies, published figures
+      running.lock           host:pid of the `ibl experiment` working here, while it runs
       cells.jsonl            the plan: one line per cell (coordinates, config fingerprint), in run order
       cells/<cell id>/
         <time>-<cell id>/    the cell's refine() run directory: summary.json, candidates/, events.jsonl, ...
@@ -13,14 +14,19 @@
 A cell is finished when its ``cell.json`` exists and the run directory it names holds ``summary.json``.
 Anything else under ``cells/`` (a run killed halfway) is deleted when the experiment starts again and is
 never counted. A finished cell whose configuration has changed since refuses to resume: its numbers would
-silently describe another experiment.
+silently describe another experiment. One process at a time works in a directory (``exclusive``): a second
+one would delete the first one's running cells as half-run.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +38,7 @@ DONE_MARKER = "cell.json"
 PLAN = "cells.jsonl"
 CONFIG_COPY = "experiment.yaml"
 DESCRIPTION = "experiment.json"
+LOCK = "running.lock"
 
 
 def experiment_dir(runs_dir: Path | str, name: str) -> Path:
@@ -98,3 +105,37 @@ def prepare(directory: Path, config_text: str, description: dict[str, Any], cell
 def _stale(directory: Path, cell: Cell) -> bool:
     record = finished(directory, cell.id)
     return record is not None and record["fingerprint"] != cell.fingerprint()
+
+
+@contextmanager
+def exclusive(directory: Path) -> Iterator[None]:
+    """Hold the directory's lock while the block runs; a lock left by a dead process on this host is taken
+    over (a killed run is exactly what resuming is for)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    lock, me = directory / LOCK, f"{socket.gethostname()}:{os.getpid()}"
+    if lock.exists():
+        host, _, pid = lock.read_text(encoding="utf-8").strip().rpartition(":")
+        if host != socket.gethostname() or _running(int(pid) if pid.isdigit() else 0):
+            raise ConfigError(
+                f"another `ibl experiment` ({host} pid {pid}) is working in {directory}; wait for it to end,"
+                f" or delete {lock} if that process is gone"
+            )
+        lock.unlink()
+    with os.fdopen(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY), "w", encoding="utf-8") as handle:
+        handle.write(me)
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user
+        return True
+    return True

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from ibl_agents.report.cells import CellRecord, ExperimentRecords
 from ibl_agents.report.grouping import grouped
@@ -38,7 +37,11 @@ def iteration_plots(records: ExperimentRecords, folder: Path) -> list[Plot]:
             for cell in cells:
                 _draw_search(ax, cell)
             _legend(ax)
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            last = max(
+                (c["iteration"] for cell in cells for c in cell.summary.get("candidates", [])), default=1
+            )
+            ax.set_xlim(0.5, last + 0.5)
+            ax.set_xticks(np.arange(1, last + 1, max(1, last // 10)))
             ax.set(
                 title=strategy, xlabel="iteration", ylabel=f"validation {cells[0].metric}", ylim=(-0.05, 1.05)
             )
@@ -142,7 +145,7 @@ def _baseline_color(name: str) -> str:
 
 def _grid(panels: int) -> tuple[Figure, list[Axes]]:
     rows, columns = math.ceil(panels / COLUMNS), min(panels, COLUMNS)
-    figure = Figure(figsize=(4.2 * columns, 3.4 * rows), layout="constrained")
+    figure = Figure(figsize=(max(6.4, 4.2 * columns), 3.4 * rows), layout="constrained")
     axes = list(np.atleast_1d(figure.subplots(rows, columns, squeeze=False)).ravel())
     for unused in axes[panels:]:
         unused.set_visible(False)
@@ -150,7 +153,7 @@ def _grid(panels: int) -> tuple[Figure, list[Axes]]:
 
 
 def _save(figure: Figure, title: str, path: Path) -> Path:
-    figure.suptitle(title)
+    figure.suptitle(title, fontsize="medium")
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=90)
     return path

@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 
 from ibl_agents.experiment.runner import ExperimentResult, run_experiment
-from ibl_agents.experiment.store import DONE_MARKER, cell_dir
+from ibl_agents.experiment.store import DONE_MARKER, LOCK, cell_dir
 from sandbox.hardening import OWNER_PID_LABEL
 from tests.fakes import fenced
 from tests.fault_server import COMPLETION_TOKENS, HANG, PROMPT_TOKENS, FaultServer
@@ -103,6 +103,7 @@ def kill_in_second_cell(config: Path, runs: Path, server: FaultServer) -> tuple[
         container.remove(force=True)
     client.close()
     assert (first / DONE_MARKER).is_file() and not (second / DONE_MARKER).exists()
+    assert (directory / LOCK).is_file()  # left by the dead process; resuming takes it over
     leftover = next(second.glob("*/events.jsonl")).parent / "left-by-the-kill"
     leftover.touch()
     return leftover, next(first.glob("*/summary.json")).read_bytes()
@@ -130,7 +131,7 @@ def summary(directory: Path, cell: str) -> dict:
 
 def test_resume_skips_finished_cells_and_replaces_the_half_run_one(grid: Grid) -> None:
     directory = grid.resumed.directory
-    assert grid.resumed.skipped == CELLS[:1]
+    assert grid.resumed.skipped == CELLS[:1] and not (directory / LOCK).exists()
     assert [outcome.cell_id for outcome in grid.resumed.ran] == CELLS[1:]
     # the finished cell is untouched; the killed cell's half-written run is gone, replaced by a new run
     assert next(cell_dir(directory, CELLS[0]).glob("*/summary.json")).read_bytes() == grid.first_summary

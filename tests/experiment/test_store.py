@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +15,16 @@ from ibl_agents.experiment.config import experiment_from_mapping
 from ibl_agents.experiment.grid import Cell, expand
 from ibl_agents.experiment.ray_runner import run_on_ray
 from ibl_agents.experiment.runner import run_experiment
-from ibl_agents.experiment.store import DONE_MARKER, cell_dir, finished, mark_finished, prepare, read_plan
+from ibl_agents.experiment.store import (
+    DONE_MARKER,
+    LOCK,
+    cell_dir,
+    exclusive,
+    finished,
+    mark_finished,
+    prepare,
+    read_plan,
+)
 from tests.reference import SPLITS
 
 
@@ -73,6 +84,23 @@ def test_a_changed_setting_refuses_to_mix_in_stale_cells(tmp_path: Path) -> None
     assert "1 finished cell(s) of" in message and "moons-openai-m-refine-r0" in message
     assert "rename the experiment, or delete" in message
     assert (cell_dir(tmp_path, grid()[1].id) / DONE_MARKER).is_file()  # nothing was deleted
+
+
+def test_one_process_per_directory(tmp_path: Path) -> None:
+    with exclusive(tmp_path):
+        with (
+            pytest.raises(ConfigError, match=r"another `ibl experiment` \(.* pid \d+\) is working in"),
+            exclusive(tmp_path),
+        ):
+            pass
+        assert (tmp_path / LOCK).is_file()
+    assert not (tmp_path / LOCK).exists()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    (tmp_path / LOCK).write_text(f"{socket.gethostname()}:{dead.stdout.strip()}")
+    with exclusive(tmp_path):  # left by a process that is gone: taken over
+        assert (tmp_path / LOCK).read_text().endswith(f":{os.getpid()}")
 
 
 def test_bad_executor_and_workers(tmp_path: Path) -> None:
