@@ -18,7 +18,7 @@ from graphs.context import RunContext
 from graphs.state import CandidateSummary, RefinementState
 from ibl_agents.artifacts import candidate_path, write_json, write_text
 from ibl_agents.chat import ModelReply
-from ibl_agents.critic import critic_prompt, critique
+from ibl_agents.critic import Evidence, critic_prompt, critique
 from ibl_agents.errors import ProviderError
 from ibl_agents.evaluation import Evaluation, evaluate_candidate
 from ibl_agents.generator import BestSoFar, generate, generator_prompt, train_constants
@@ -35,19 +35,24 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
     iteration = state.get("iteration", 0) + 1
     candidate_id = f"{iteration:04d}"
     ctx.emit({"event": "generating", "iteration": iteration})
+    loop = ctx.config.loop
     constants = train_constants(ctx.dataset, ctx.splits.train)
+    refining = loop.strategy == "refine"  # the other strategies draw independent samples
     prompt = generator_prompt(
         ctx.dataset,
         ctx.splits.train,
-        token_budget=ctx.config.loop.prompt_tokens,
+        token_budget=loop.prompt_tokens,
         seed=ctx.config.data.seed + iteration,
-        best=_best_so_far(state, ctx),
-        feedback=state.get("feedback", ""),
+        best=_best_so_far(state, ctx) if refining and "best_code" in loop.feedback else None,
+        feedback=state.get("feedback", "") if refining else "",
         constants=constants,
     )
     write_text(candidate_path(ctx.run_dir, candidate_id, ".prompt.txt"), prompt)
+    reask = loop.strategy != "one-shot"
     try:
-        reply, code, removed = _reviving(ctx, lambda: generate(ctx.models.generator, prompt, constants))
+        reply, code, removed = _reviving(
+            ctx, lambda: generate(ctx.models.generator, prompt, constants, reask=reask)
+        )
     except ProviderError as exc:
         return {
             "iteration": iteration,
@@ -160,18 +165,24 @@ def critique_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
         candidate_path(ctx.run_dir, current["id"], ".train_scores.json").read_text(encoding="utf-8")
     )
     evaluation = Evaluation.from_json(record, scores)
-    ctx.emit({"event": "critiquing", "iteration": current["iteration"]})
-    prompt, notes = critic_prompt(
-        code or "(no code)",
+    loop = ctx.config.loop
+    evidence = Evidence.of(
         evaluation,
         ctx.dataset,
         ctx.splits.train,
-        ctx.config.loop.metric,
+        loop.metric,
         state.get("best_score"),
-        ctx.config.loop.misclassified_rows,
+        n_misclassified=loop.misclassified_rows if "misclassified_rows" in loop.feedback else 0,
+        tracebacks="tracebacks" in loop.feedback,
     )
+    if "critic" not in loop.feedback:  # ablation: the evidence goes to the generator without a critic
+        feedback = evidence.as_feedback()
+        write_text(ctx.run_dir / "feedback" / f"{current['id']}.txt", feedback)
+        return {"feedback": feedback}
+    ctx.emit({"event": "critiquing", "iteration": current["iteration"]})
+    prompt = critic_prompt(code or "(no code)", evidence, ctx.dataset)
     try:
-        feedback, reply = _reviving(ctx, lambda: critique(ctx.models.critic, prompt, notes))
+        feedback, reply = _reviving(ctx, lambda: critique(ctx.models.critic, prompt, evidence.notes))
     except ProviderError as exc:
         return {"stop_reason": "provider_error", "stop_detail": str(exc)}
     write_text(ctx.run_dir / "feedback" / f"{current['id']}.prompt.txt", prompt)

@@ -1,7 +1,8 @@
 """The refinement graph: wiring only.
 
-    generate -> execute -> decide -> critique -> generate ...
-                              \\-> END  (stop rule, provider_error, sandbox_error)
+    generate -> execute -> decide -> critique -> generate ...      (strategy refine)
+                              |\\-> generate ...                   (best-of-n: independent samples)
+                              \\-> END  (stop rule, provider_error, sandbox_error; one-shot after one)
 
 ``decide`` runs before ``critique`` so no critic call is spent after the last candidate; the cycle is
 still generate, execute, critique, decide. ``generate`` also ends the run when the provider fails.
@@ -24,8 +25,10 @@ def after_generate(state: RefinementState) -> Literal["execute", "__end__"]:
     return END if state.get("stop_reason") else "execute"
 
 
-def after_decide(state: RefinementState) -> Literal["critique", "__end__"]:
-    return END if state.get("stop_reason") else "critique"
+def after_decide(state: RefinementState) -> Literal["critique", "generate", "__end__"]:
+    if state.get("stop_reason"):
+        return END
+    return "critique" if state.get("strategy", "refine") == "refine" else "generate"
 
 
 def after_critique(state: RefinementState) -> Literal["generate", "__end__"]:

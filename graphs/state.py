@@ -25,6 +25,7 @@ class CandidateSummary(TypedDict):
 
 
 class RefinementState(TypedDict, total=False):
+    strategy: str  # loop.strategy, set once at the start; the routing after decide reads it
     iteration: int
     candidates: Annotated[list[CandidateSummary], operator.add]
     current: CandidateSummary | None

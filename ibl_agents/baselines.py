@@ -128,10 +128,17 @@ def baseline_scores(
     dataset: Dataset, splits: Splits, names: Sequence[str] = DEFAULT_BASELINES
 ) -> dict[str, dict[str, dict[str, float]]]:
     """Fit on the train rows; metrics on pooled validation and on the locked test split, per baseline."""
+    return baseline_metrics(dataset, splits, baseline_predictions(dataset, splits, names))
+
+
+def baseline_metrics(
+    dataset: Dataset, splits: Splits, predictions: dict[str, dict[str, np.ndarray]]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Metrics of ``baseline_predictions`` output, for callers that also keep the per-row scores."""
     labels, rows = dataset.y.to_numpy(), _split_rows(splits)
     return {
         name: {split: metrics(labels[rows[split]], scores[split]) for split in SPLIT_NAMES}
-        for name, scores in baseline_predictions(dataset, splits, names).items()
+        for name, scores in predictions.items()
     }
 
 

@@ -61,12 +61,13 @@ class _NoCode(Exception):
 
 
 def ask_for_code(
-    model: BaseChatModel, prompt: str, extract: Callable[[str], str | None]
+    model: BaseChatModel, prompt: str, extract: Callable[[str], str | None], *, reask: bool = True
 ) -> tuple[ModelReply, str | None]:
-    """Ask for code; a reply without any is re-asked once with a reminder. Tokens of both are summed."""
+    """Ask for code; a reply without any is re-asked once with a reminder (unless ``reask`` is off, as
+    in the one-shot protocol). Tokens of both are summed."""
     spent: list[ModelReply] = []
 
-    @retry(stop=stop_after_attempt(2), retry=retry_if_exception_type(_NoCode), reraise=True)
+    @retry(stop=stop_after_attempt(2 if reask else 1), retry=retry_if_exception_type(_NoCode), reraise=True)
     def attempt() -> tuple[ModelReply, str]:
         reply = ask(model, prompt if not spent else prompt + CODE_REMINDER)
         spent.append(reply)

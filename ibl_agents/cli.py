@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ibl_agents.config import RefineConfig, apply_overrides, load_config_file
+from ibl_agents.config import FEEDBACK_CHANNELS, RefineConfig, apply_overrides, load_config_file
 from ibl_agents.errors import IblError
 from sandbox.errors import SandboxError
 
@@ -32,6 +32,7 @@ app.add_typer(models_app, name="models")
 console = Console()
 errors = Console(stderr=True)
 
+CHANNELS = ", ".join(FEEDBACK_CHANNELS)
 SANDBOX_HELP = "docker (default), process (degraded, no Docker) or auto (Docker if its daemon answers)."
 
 RUN_EXAMPLES = """
@@ -70,6 +71,13 @@ def run(
     base_url: Annotated[str | None, typer.Option(help="Any OpenAI-compatible server.")] = None,
     temperature: Annotated[float | None, typer.Option(help="Sampling temperature (0.7; 0 = greedy).")] = None,
     max_iters: Annotated[int | None, typer.Option(help="Most generations (default 8).")] = None,
+    strategy: Annotated[
+        str | None, typer.Option(help="refine (default), best-of-n (max-iters samples) or one-shot.")
+    ] = None,
+    feedback: Annotated[
+        list[str] | None,
+        typer.Option(help="Feedback channel kept under refine (repeatable; default all): " + CHANNELS),
+    ] = None,
     patience: Annotated[
         int | None, typer.Option(help="Stop after this many iterations without gain.")
     ] = None,
@@ -117,6 +125,8 @@ def run(
                 "models.cache": cache,
                 "models.replicate": replicate,
                 "loop.max_iters": max_iters,
+                "loop.strategy": strategy,
+                "loop.feedback": feedback,
                 "loop.patience": patience,
                 "loop.min_delta": min_delta,
                 "loop.metric": metric,

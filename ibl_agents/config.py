@@ -11,7 +11,7 @@ import json
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from ibl_agents.errors import ConfigError
 from sandbox.backends import SANDBOX_BACKENDS, SandboxBackend
@@ -19,6 +19,19 @@ from sandbox.hardening import SandboxLimits
 
 Metric = Literal["auc", "accuracy"]
 METRICS: tuple[str, ...] = ("auc", "accuracy")
+Strategy = Literal["refine", "best-of-n", "one-shot"]
+STRATEGIES: tuple[str, ...] = get_args(Strategy)
+# What the generator hears about earlier candidates under `refine` (ablations switch channels off):
+# tracebacks of failures, misclassified train rows, the critic LLM's prose (off: the evidence goes to the
+# generator as is, without a critic call), and the best code so far with its score.
+FEEDBACK_CHANNELS: tuple[str, ...] = ("tracebacks", "misclassified_rows", "critic", "best_code")
+BASELINE_NAMES: tuple[str, ...] = (
+    "logistic_regression",
+    "k_nearest_neighbors",
+    "linear_svm",
+    "decision_tree",
+    "gradient_boosting",
+)  # ibl_agents/baselines.py BASELINES (not imported here: it pulls in scikit-learn for every command)
 
 
 @dataclass
@@ -55,8 +68,17 @@ class ModelConfig:
 
 @dataclass
 class LoopConfig:
-    """When the refinement loop stops and how it judges candidates."""
+    """How candidates are produced, when the loop stops and how it judges candidates.
 
+    ``strategy``: ``refine`` (generator -> sandbox -> critic -> generator ...), ``best-of-n``
+    (``max_iters`` independent samples of the same kind of prompt, no feedback, best by validation; runs all
+    n unless a budget ends it) or ``one-shot`` (one reply, no re-ask, scored as is: the paper's protocol).
+    All three share the generator, extraction, contract and scoring, so they differ only in the loop.
+    """
+
+    strategy: Strategy = "refine"
+    feedback: list[str] = field(default_factory=lambda: list(FEEDBACK_CHANNELS))
+    baselines: list[str] = field(default_factory=lambda: list(BASELINE_NAMES))
     max_iters: int = 8
     patience: int = 3  # iterations without a gain >= min_delta before stopping (plateau)
     min_delta: float = 0.005
@@ -120,6 +142,15 @@ class RefineConfig:
             (self.loop.max_iters >= 1, "loop.max_iters must be >= 1"),
             (self.loop.patience >= 1, "loop.patience must be >= 1"),
             (self.loop.metric in METRICS, f"loop.metric must be one of {', '.join(METRICS)}"),
+            (self.loop.strategy in STRATEGIES, f"loop.strategy must be one of {', '.join(STRATEGIES)}"),
+            (
+                set(self.loop.feedback) <= set(FEEDBACK_CHANNELS),
+                f"loop.feedback may hold only {', '.join(FEEDBACK_CHANNELS)}",
+            ),
+            (
+                set(self.loop.baselines) <= set(BASELINE_NAMES),
+                f"loop.baselines may hold only {', '.join(BASELINE_NAMES)}",
+            ),
             (0 < self.data.test_fraction < 1, "data.test_fraction must be between 0 and 1"),
             (0 < self.data.train_fraction < 1, "data.train_fraction must be between 0 and 1"),
             (self.data.n_folds >= 1, "data.n_folds must be >= 1"),

@@ -7,6 +7,8 @@ and test rows never reach it: only aggregate validation metrics do.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from langchain_core.language_models import BaseChatModel
@@ -21,28 +23,58 @@ from sandbox.results import OutcomeKind
 DETAIL_CHARS = 1500
 
 
-def critic_prompt(
-    code: str,
-    evaluation: Evaluation,
-    dataset: Dataset,
-    train_rows: list[int],
-    metric: str,
-    best: float | None,
-    n_misclassified: int,
-) -> tuple[str, list[str]]:
-    """Render the critic prompt; also return the mechanical diagnostics it contains."""
-    notes = diagnose(evaluation, dataset.features, metric)
-    diagnostics = "".join(f"- {note}\n" for note in notes)
+@dataclass(frozen=True)
+class Evidence:
+    """What one evaluation shows, as text: the material of the critic prompt or of raw feedback.
+
+    ``tracebacks`` and ``n_misclassified`` are the ablation switches of ``loop.feedback``: with them off,
+    a failure is named by its kind and one-line message only, and no train rows are shown.
+    """
+
+    outcome: str
+    notes: list[str]
+    misclassified: str
+
+    @classmethod
+    def of(
+        cls,
+        evaluation: Evaluation,
+        dataset: Dataset,
+        train_rows: list[int],
+        metric: str,
+        best: float | None,
+        *,
+        n_misclassified: int,
+        tracebacks: bool,
+    ) -> Evidence:
+        return cls(
+            _outcome(evaluation, metric, best, tracebacks),
+            diagnose(evaluation, dataset.features, metric),
+            _misclassified(evaluation, dataset, train_rows, n_misclassified),
+        )
+
+    @property
+    def diagnostics(self) -> str:
+        listed = "".join(f"- {note}\n" for note in self.notes)
+        return f"\nDiagnostics:\n{listed}" if self.notes else ""
+
+    def as_feedback(self) -> str:
+        """The evidence handed to the generator as is, when the critic LLM is switched off."""
+        return f"{self.outcome}\n{self.diagnostics}{self.misclassified}".strip()
+
+
+def critic_prompt(code: str, evidence: Evidence, dataset: Dataset) -> str:
+    """Render the critic prompt for one candidate's code and evidence."""
     return render(
         "critic",
         target=dataset.target,
         positive_label=dataset.positive_label,
         column_names=", ".join(dataset.features),
         code=code.strip(),
-        outcome=_outcome(evaluation, metric, best),
-        diagnostics=f"\nDiagnostics:\n{diagnostics}" if notes else "",
-        misclassified=_misclassified(evaluation, dataset, train_rows, n_misclassified),
-    ), notes
+        outcome=evidence.outcome,
+        diagnostics=evidence.diagnostics,
+        misclassified=evidence.misclassified,
+    )
 
 
 def critique(model: BaseChatModel, prompt: str, notes: list[str]) -> tuple[str, ModelReply]:
@@ -52,9 +84,9 @@ def critique(model: BaseChatModel, prompt: str, notes: list[str]) -> tuple[str, 
     return "\n".join(p for p in parts if p), reply
 
 
-def _outcome(evaluation: Evaluation, metric: str, best: float | None) -> str:
+def _outcome(evaluation: Evaluation, metric: str, best: float | None, tracebacks: bool) -> str:
     if evaluation.kind is not OutcomeKind.OK:
-        detail = evaluation.detail[-DETAIL_CHARS:].strip()
+        detail = evaluation.detail[-DETAIL_CHARS:].strip() if tracebacks else ""
         return f"It failed: {evaluation.kind.value}: {evaluation.message}" + (
             f"\nTraceback (last lines):\n{detail}" if detail else ""
         )

@@ -108,11 +108,12 @@ def _score(result: ExecutionResult, dataset: Dataset, splits: Splits) -> Evaluat
 
 @dataclass(frozen=True)
 class HeldOutScore:
-    """A code model's metrics on rows outside the loop (the locked test split)."""
+    """A code model's metrics and per-row scores on rows outside the loop (the locked test split)."""
 
     kind: OutcomeKind
     message: str = ""
     metrics: dict[str, float] = field(default_factory=dict)
+    predictions: list[float] = field(default_factory=list)  # aligned with the rows scored
 
     @property
     def ok(self) -> bool:
@@ -129,8 +130,9 @@ def score_on_rows(
     check = check_predictions(result.predictions.get(name, []), len(rows))
     if check.kind is not OutcomeKind.OK:
         return HeldOutScore(check.kind, check.message)
+    scores = result.predictions[name]
     return HeldOutScore(
-        OutcomeKind.OK, metrics=metrics(dataset.y.to_numpy()[rows], np.asarray(result.predictions[name]))
+        OutcomeKind.OK, metrics=metrics(dataset.y.to_numpy()[rows], np.asarray(scores)), predictions=scores
     )
 
 

@@ -121,9 +121,11 @@ def add_missing_constants(code: str, constants: str) -> str:
     return "\n".join([*lines[:insert_at], "", *missing, *lines[insert_at:]])
 
 
-def generate(model: BaseChatModel, prompt: str, constants: str) -> tuple[ModelReply, str | None, list[int]]:
+def generate(
+    model: BaseChatModel, prompt: str, constants: str, *, reask: bool = True
+) -> tuple[ModelReply, str | None, list[int]]:
     """One generation: the reply, the cleaned code (None when there is none) and demo lines dropped."""
-    reply, code = ask_for_code(model, prompt, extract_code)
+    reply, code = ask_for_code(model, prompt, extract_code, reask=reask)
     if code is None:
         return reply, None, []
     cleaned, removed = drop_example_usage(code)

@@ -149,6 +149,10 @@ def _openai_compatible(name: str, base_url: str, config: ModelConfig, api_key: s
         # ChatOpenAI sends the cap as max_completion_tokens, which llama.cpp's server ignores (replies ran
         # to the context limit); OpenAI-compatible servers all read max_tokens.
         extra_body={"max_tokens": config.max_reply_tokens},
+        # llama.cpp's server otherwise derives each call's seed from the previous call's, so a reply
+        # would depend on how many calls the (shared) server answered before: replicate k samples with
+        # seed k, independent of call order (parallel cells, Ray) and replayable.
+        seed=config.replicate,
         timeout=config.timeout_s,
         max_retries=CLIENT_RETRIES,
     )

@@ -29,7 +29,7 @@ from ibl_agents.artifacts import (
     write_json,
     write_text,
 )
-from ibl_agents.baselines import baseline_scores
+from ibl_agents.baselines import baseline_metrics, baseline_predictions
 from ibl_agents.config import RefineConfig
 from ibl_agents.data_loading import prepare_data
 from ibl_agents.evaluation import score_on_rows
@@ -133,7 +133,13 @@ def refine(
 
 
 def _run_graph(context: RunContext, run_dir: Path, started: float) -> RefinementState:
-    initial: RefinementState = {"started_at": started, "iteration": 0, "candidates": [], "tokens_used": 0}
+    initial: RefinementState = {
+        "strategy": context.config.loop.strategy,
+        "started_at": started,
+        "iteration": 0,
+        "candidates": [],
+        "tokens_used": 0,
+    }
     thread = {"configurable": {"thread_id": f"{run_dir.name}-{uuid.uuid4().hex[:8]}"}}
     with SqliteSaver.from_conn_string(str(run_dir / "checkpoints.sqlite")) as saver:
         graph = build_refinement_graph(saver)
@@ -147,12 +153,23 @@ def _summarize(state: RefinementState, ctx: RunContext, warnings: list[str], sta
     candidates = list(state.get("candidates", []))
     validation = next((c["validation"] for c in candidates if c["id"] == best_id), {})
     test: dict[str, float] = {}
+    best_scores: list[float] | None = None
     if best_code is not None:
         held_out = score_on_rows(best_code, ctx.dataset, ctx.splits.test, ctx.executor)
-        test = held_out.metrics if held_out.ok else {}
+        test, best_scores = (held_out.metrics, held_out.predictions) if held_out.ok else ({}, None)
         if not held_out.ok:
             warnings.append(f"best model failed on the locked test split: {held_out.message}")
-    baselines = baseline_scores(ctx.dataset, ctx.splits)
+    fitted = baseline_predictions(ctx.dataset, ctx.splits, ctx.config.loop.baselines)
+    baselines = baseline_metrics(ctx.dataset, ctx.splits, fitted)
+    write_json(  # per-row test scores: what paired comparisons and replicate agreement need
+        ctx.run_dir / "predictions.json",
+        {
+            "test_rows": ctx.splits.test,
+            "labels": ctx.dataset.y.to_numpy()[ctx.splits.test].tolist(),
+            "best": best_scores,
+            "baselines": {name: scores["test"].tolist() for name, scores in fitted.items()},
+        },
+    )
     missing_prices = unpriced([ctx.models.generator_name, ctx.models.critic_name])
     cost_note = (
         f"no price known for {', '.join(missing_prices)}: cost in tokens only" if missing_prices else ""

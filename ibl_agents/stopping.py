@@ -2,7 +2,8 @@
 
 Reasons, checked in this order: ``target_reached``, ``max_iters``, ``token_budget``, ``cost_budget``,
 ``wall_clock``, ``plateau`` (no validation gain >= ``min_delta`` for ``patience`` iterations, counted from
-the first valid candidate). ``provider_error`` and
+the first valid candidate; ``refine`` only: independent samples have no plateau). ``one-shot`` ends after
+its one iteration (``max_iters``). ``provider_error`` and
 ``sandbox_error`` are set by the nodes that hit them and end the loop at once.
 """
 
@@ -43,7 +44,7 @@ def stop_reason(progress: Progress, loop: LoopConfig, now: float | None = None) 
     target, best = loop.target_metric, progress.best_score
     if target is not None and best is not None and best >= target:
         return "target_reached"
-    if progress.iteration >= loop.max_iters:
+    if progress.iteration >= (1 if loop.strategy == "one-shot" else loop.max_iters):
         return "max_iters"
     if loop.max_tokens_total is not None and progress.tokens_used >= loop.max_tokens_total:
         return "token_budget"
@@ -51,7 +52,7 @@ def stop_reason(progress: Progress, loop: LoopConfig, now: float | None = None) 
         return "cost_budget"
     if loop.max_wall_s is not None and now - progress.started_at >= loop.max_wall_s:
         return "wall_clock"
-    if progress.iterations_since_gain >= loop.patience:
+    if loop.strategy == "refine" and progress.iterations_since_gain >= loop.patience:
         return "plateau"
     return None
 

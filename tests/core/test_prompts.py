@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ibl_agents.critic import critic_prompt
+from ibl_agents.critic import Evidence, critic_prompt
 from ibl_agents.dataset import load_dataset
 from ibl_agents.evaluation import Evaluation
 from ibl_agents.generator import BestSoFar, add_missing_constants, generator_prompt, train_constants
@@ -67,9 +67,9 @@ def test_generator_prompt_with_best_code_and_feedback() -> None:
 
 def test_critic_prompt_for_a_failure() -> None:
     evaluation = Evaluation(OutcomeKind.RUNTIME_ERROR, "KeyError: 'z'", "Traceback ...\nKeyError: 'z'")
-    prompt, notes = critic_prompt(CODE, evaluation, _dataset(), list(range(20)), "auc", None, 4)
-    assert any("column 'z' does not exist" in n for n in notes)
-    _check("critic_failure", prompt)
+    evidence = _evidence(evaluation, None)
+    assert any("column 'z' does not exist" in n for n in evidence.notes)
+    _check("critic_failure", critic_prompt(CODE, evidence, _dataset()))
 
 
 def test_critic_prompt_for_an_inverted_model() -> None:
@@ -80,9 +80,34 @@ def test_critic_prompt_for_an_inverted_model() -> None:
         train={"auc": 0.0, "accuracy": 0.0},
         train_scores=scores,
     )
-    prompt, notes = critic_prompt(CODE, evaluation, _dataset(), list(range(20)), "auc", 0.6, 4)
-    assert any("backwards" in n for n in notes)
-    _check("critic_inverted", prompt)
+    evidence = _evidence(evaluation, 0.6)
+    assert any("backwards" in n for n in evidence.notes)
+    _check("critic_inverted", critic_prompt(CODE, evidence, _dataset()))
+
+
+def test_ablations_remove_tracebacks_and_rows_from_the_evidence() -> None:
+    failure = Evaluation(OutcomeKind.RUNTIME_ERROR, "KeyError: 'z'", "Traceback (last call):\nKeyError")
+    assert "Traceback" in _evidence(failure, None).as_feedback()
+    assert "Traceback" not in _evidence(failure, None, tracebacks=False).as_feedback()
+    assert "KeyError: 'z'" in _evidence(failure, None, tracebacks=False).as_feedback()
+    scores = [0.9 if i < 10 else 0.1 for i in range(20)]
+    ran = Evaluation(OutcomeKind.OK, validation={"auc": 0.2, "accuracy": 0.25}, train_scores=scores)
+    assert "misclassified" in _evidence(ran, 0.6).as_feedback()
+    assert "misclassified" not in _evidence(ran, 0.6, n_misclassified=0).as_feedback()
+
+
+def _evidence(
+    evaluation: Evaluation, best: float | None, *, n_misclassified: int = 4, tracebacks: bool = True
+) -> Evidence:
+    return Evidence.of(
+        evaluation,
+        _dataset(),
+        list(range(20)),
+        "auc",
+        best,
+        n_misclassified=n_misclassified,
+        tracebacks=tracebacks,
+    )
 
 
 def test_icl_prompt() -> None:

@@ -24,14 +24,20 @@ CRITIC = "- use the column x1 with a threshold at 0"
 
 
 def _run(
-    tmp_path: Path, frame: pd.DataFrame, executor: DockerExecutor, generator: list[str], **loop: object
+    tmp_path: Path,
+    frame: pd.DataFrame,
+    executor: DockerExecutor,
+    generator: list[str],
+    gen: ScriptedChatModel | None = None,
+    **loop: object,
 ) -> tuple[RunSummary, ScriptedChatModel, ScriptedChatModel]:
+    """One refine() run; ``generator`` codes are fenced into replies unless ``gen`` is given."""
     config = RefineConfig(runs_dir=str(tmp_path / "runs"), name="t")
     config.data.target = "y"
     config.data.drop_columns = []
     for key, value in {"patience": 10, **loop}.items():
         setattr(config.loop, key, value)
-    gen = ScriptedChatModel(script=[fenced(code) for code in generator])
+    gen = gen or ScriptedChatModel(script=[fenced(code) for code in generator])
     critic = ScriptedChatModel(script=[CRITIC])
     summary = refine(
         config, frame=frame, executor=executor, models=ChatModels(gen, critic, "scripted", "scripted-critic")
