@@ -96,9 +96,26 @@ def prompt_renderer(dataset: Dataset, train_rows: list[int], sample: TrainSample
         table = dataset.frame.iloc[test_rows].reset_index(drop=True)  # features only: no label column
         table.insert(0, id_column, range(1, len(test_rows) + 1))
         rows_text = table.to_csv(index=False, float_format="%.4g").strip()
-        return render("icl", n_rows=len(test_rows), test_rows=rows_text, **fixed)
+        return render(
+            "icl",
+            n_rows=len(test_rows),
+            test_rows=rows_text,
+            answer_example=_answer_example(len(test_rows)),
+            **fixed,
+        )
 
     return prompt_for
+
+
+def _answer_example(n_rows: int) -> str:
+    """The reply's shape from the first row to the last. Asked for ``row_id: probability`` in words, the
+    0.5B model wrote a ``row_id:`` line and a ``probability:`` line per *train* row (observed here)."""
+    lines = [f"{row}: {value}" for row, value in zip(range(1, n_rows + 1), ("0.85", "0.10"), strict=False)]
+    if n_rows > 3:
+        lines.append("...")
+    if n_rows > 2:
+        lines.append(f"{n_rows}: 0.40")
+    return "\n".join(lines)
 
 
 def plan_batches(
