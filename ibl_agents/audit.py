@@ -2,21 +2,49 @@
 
 The IBL paper's Titanic split carries ``alive_yes == survived`` on every row; a code model that reads it
 scores perfectly and learns nothing. The audit flags such columns (warn by default, ``--drop-leaks``
-drops them), plus constant columns, duplicate rows and missing values.
+drops them), plus columns named after the target, constant columns, duplicate rows and missing values.
+
+A column is a *leak* when a rule reading that column alone gets >= 99 % of each class's rows right.
+Per class, not overall: with 1 % positives, guessing "0" everywhere is 99 % accurate, and every column
+would look like a leak. Two rules, each checked only where chance cannot produce it:
+
+1. Category mapping: a column with at most 10 distinct values (missing counts as one), each value
+   mapped to its majority label. Any function of the target (a copy, its negation, ``3 * y + 1``) has
+   two values and is caught here. Checked only with >= 10 rows per distinct value: a binary column
+   unrelated to a balanced target matches it on all of 6 rows with probability 2/C(6,3) = 0.1 (on the
+   paper's first 6 Titanic rows ``sex_female``, ``who_man`` and four more columns do), on 20 rows with
+   probability 2/C(20,10) = 1e-5.
+2. Single cut point: a numeric column with more than 10 distinct values where one threshold puts the
+   classes on its two sides, checked on >= 50 non-missing rows (an unrelated continuous column separates
+   50 balanced rows by chance with probability 2/C(50,25) = 1e-14). It catches a leaked score or a
+   measurement taken after the outcome; it also flags a feature that decides the label by construction
+   (synthetic ``y = x1 > 0``), which makes the task trivial just the same.
+
+A column whose name contains the target's name as a whole word (``survived_flag``, ``is_survived``, or
+``survived.1``, pandas' name for a repeated header) is only *named like the target*: a name is a hint,
+not evidence, so it is warned about and never dropped by ``--drop-leaks``. The target's name is read
+from ``y.name`` (``Dataset.y`` keeps it).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 import pandas as pd
 
-LEAK_AGREEMENT = 0.99  # a feature that predicts the target on >= 99% of rows is treated as a leak
+LEAK_AGREEMENT = 0.99  # share of each class's rows a one-column rule must get right to be a leak
+CATEGORY_MAX_VALUES = 10  # columns with at most this many values are checked as categories (rule 1)
+ROWS_PER_VALUE = 10  # rule 1 needs this many rows per distinct value
+CUT_MIN_ROWS = 50  # rule 2 needs this many non-missing rows
+_WORD_BREAK = r"[_\-. ]"
 
 
 @dataclass
 class AuditReport:
     leaks: list[str] = field(default_factory=list)
+    named_like_target: list[str] = field(default_factory=list)
     constant: list[str] = field(default_factory=list)
     duplicate_rows: int = 0
     missing: dict[str, int] = field(default_factory=dict)
@@ -26,7 +54,13 @@ class AuditReport:
         if self.leaks:
             out.append(
                 f"target leak: {', '.join(self.leaks)} predict the target on >= {LEAK_AGREEMENT:.0%} of"
-                " rows; pass --drop-leaks to remove them"
+                " each class's rows; pass --drop-leaks to remove them"
+            )
+        if self.named_like_target:
+            flags = " ".join(f"--drop-columns {name}" for name in self.named_like_target)
+            out.append(
+                f"named like the target: {', '.join(self.named_like_target)}; check they are not derived"
+                f" from it ({flags} removes them)"
             )
         if self.constant:
             out.append(f"constant columns carry no signal: {', '.join(self.constant)}")
@@ -44,23 +78,57 @@ class AuditReport:
 def audit(frame: pd.DataFrame, y: pd.Series) -> AuditReport:
     """Audit features against a 0/1 target (all rows, all splits: a leak anywhere is a leak)."""
     report = AuditReport()
+    labels = y.to_numpy()
+    both_classes = len(set(labels.tolist())) == 2
     for column in frame.columns:
         series = frame[column]
         if series.nunique(dropna=False) <= 1:
             report.constant.append(str(column))
             continue
-        if _predicts_target(series, y):
+        if both_classes and (_maps_onto_target(series, labels) or _cut_separates(series, labels)):
             report.leaks.append(str(column))
+        elif y.name is not None and _named_like(str(column), str(y.name)):
+            report.named_like_target.append(str(column))
         n_missing = int(series.isna().sum())
         if n_missing:
             report.missing[str(column)] = n_missing
-    report.duplicate_rows = int(frame.assign(_y=y.to_numpy()).duplicated().sum())
+    report.duplicate_rows = int(frame.assign(_y=labels).duplicated().sum())
     return report
 
 
-def _predicts_target(series: pd.Series, y: pd.Series) -> bool:
-    """True when a low-cardinality column maps (almost) one-to-one onto the target."""
-    if series.nunique(dropna=False) > 10:
+def _maps_onto_target(series: pd.Series, labels: np.ndarray) -> bool:
+    """Rule 1: each value's majority label gets >= 99 % of each class right."""
+    distinct = series.nunique(dropna=False)
+    if distinct > CATEGORY_MAX_VALUES or len(labels) < ROWS_PER_VALUE * distinct:
         return False
-    majority = pd.crosstab(series.astype(str), y).max(axis=1).sum()
-    return majority / len(y) >= LEAK_AGREEMENT
+    values = series.astype(str).to_numpy()
+    majority = pd.crosstab(values, labels).idxmax(axis=1)
+    predicted = majority.loc[values].to_numpy()
+    return min((predicted[labels == c] == c).mean() for c in (0, 1)) >= LEAK_AGREEMENT
+
+
+def _cut_separates(series: pd.Series, labels: np.ndarray) -> bool:
+    """Rule 2: some threshold gets >= 99 % of each class right, 1s above it or 1s below it."""
+    known = series.notna().to_numpy()
+    if series.dtype.kind not in "iuf" or known.sum() < CUT_MIN_ROWS:
+        return False
+    if series.nunique() <= CATEGORY_MAX_VALUES:
+        return False
+    values = series.to_numpy(dtype=float)[known]
+    order = np.argsort(values, kind="stable")
+    values, ranked = values[order], labels[known][order]
+    ones, zeros = ranked.sum(), len(ranked) - ranked.sum()
+    if not ones or not zeros:
+        return False
+    cuts = np.flatnonzero(values[:-1] < values[1:])  # cut after position i, between distinct values
+    ones_below = np.cumsum(ranked)[cuts] / ones
+    zeros_below = np.cumsum(1 - ranked)[cuts] / zeros
+    ones_above = np.minimum(zeros_below, 1 - ones_below).max()
+    ones_under = np.minimum(ones_below, 1 - zeros_below).max()
+    return max(ones_above, ones_under) >= LEAK_AGREEMENT
+
+
+def _named_like(column: str, target: str) -> bool:
+    """True when ``column`` contains ``target`` as a whole word and is not the target itself."""
+    pattern = rf"(^|{_WORD_BREAK}){re.escape(target.lower())}($|{_WORD_BREAK})"
+    return column.lower() != target.lower() and re.search(pattern, column.lower()) is not None

@@ -33,6 +33,7 @@ from ibl_agents.baselines import baseline_metrics, baseline_predictions
 from ibl_agents.config import RefineConfig
 from ibl_agents.data_loading import prepare_data
 from ibl_agents.evaluation import score_on_rows
+from ibl_agents.memorisation import check_memorisation
 from ibl_agents.pricing import require_prices, unpriced
 from ibl_agents.providers import ChatModels, open_chat_models
 from sandbox.backends import open_executor
@@ -69,6 +70,7 @@ class RunSummary:
     sandbox: str
     warnings: list[str] = field(default_factory=list)
     candidates: list[dict[str, Any]] = field(default_factory=list)
+    memorisation: dict[str, Any] = field(default_factory=dict)  # of the best code: ibl_agents.memorisation
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -159,6 +161,7 @@ def _summarize(state: RefinementState, ctx: RunContext, warnings: list[str], sta
         test, best_scores = (held_out.metrics, held_out.predictions) if held_out.ok else ({}, None)
         if not held_out.ok:
             warnings.append(f"best model failed on the locked test split: {held_out.message}")
+    memorisation = _memorisation(best_code, ctx, warnings)
     fitted = baseline_predictions(ctx.dataset, ctx.splits, ctx.config.loop.baselines)
     baselines = baseline_metrics(ctx.dataset, ctx.splits, fitted)
     write_json(  # per-row test scores: what paired comparisons and replicate agreement need
@@ -199,10 +202,21 @@ def _summarize(state: RefinementState, ctx: RunContext, warnings: list[str], sta
         sandbox=ctx.executor.description,
         warnings=warnings,
         candidates=candidates,
+        memorisation=memorisation,
     )
     if best_code is not None:
         write_text(ctx.run_dir / "best_model.py", best_model_source(best_code, _provenance(summary, ctx)))
     return summary
+
+
+def _memorisation(code: str | None, ctx: RunContext, warnings: list[str]) -> dict[str, Any]:
+    """Does the best code hard-code train rows or labels instead of generalising? A warning if so."""
+    if code is None:
+        return {}
+    report = check_memorisation(code, ctx.dataset, ctx.splits.train)
+    if report.verdict:
+        warnings.append("the best code model memorises train data: " + "; ".join(report.evidence[:3]))
+    return report.to_json()
 
 
 def _provenance(summary: RunSummary, ctx: RunContext) -> dict[str, Any]:

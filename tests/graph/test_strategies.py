@@ -83,3 +83,27 @@ def test_predictions_file_lines_up_best_and_baselines_with_test_rows(
     assert saved["best"] == [float(label) for label in saved["labels"]]  # PERFECT thresholds x1 at 0
     assert set(saved["baselines"]) == set(summary.baselines) and len(summary.baselines) == 5
     assert all(len(scores) == n for scores in saved["baselines"].values())
+
+
+def _memorising_reply(prompt: str) -> str:
+    """A code model that writes the prompt's train rows into a table and looks them up."""
+    header = prompt.index("x1,x2,row_code,y")
+    lines = prompt[header:].split("\n\n")[0].splitlines()[1:]
+    rows = [tuple(line.split(",")) for line in lines if line.count(",") == 3]
+    table = ",\n    ".join(f"({x1}, {x2}, {code}, {1 if y == '1' else 0})" for x1, x2, code, y in rows)
+    code = (
+        "import numpy as np\n\nROWS = [\n    " + table + ",\n]\n\ndef predict(df):\n"
+        "    table = np.array(ROWS)\n"
+        "    d = (df['x1'].to_numpy()[:, None] - table[:, 0]) ** 2\n"
+        "    d += (df['x2'].to_numpy()[:, None] - table[:, 1]) ** 2\n"
+        "    return table[d.argmin(axis=1), 3]\n"
+    )
+    return f"```python\n{code}```"
+
+
+def test_a_memorising_best_model_is_flagged(tmp_path, signal_frame, docker_executor) -> None:
+    gen = ScriptedChatModel(script=[_memorising_reply])
+    summary, _, _ = _run(tmp_path, signal_frame, docker_executor, [], gen=gen, max_iters=1)
+    assert summary.ok and summary.memorisation["verdict"]
+    assert summary.memorisation["copied_rows"] >= 3
+    assert any("memorises train data" in warning for warning in summary.warnings)
