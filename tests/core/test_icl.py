@@ -15,8 +15,9 @@ from ibl_agents.config import ModelConfig
 from ibl_agents.dataset import Dataset, load_dataset
 from ibl_agents.errors import ConfigError
 from ibl_agents.icl import IclSettings, icl_baseline, run_icl
-from ibl_agents.icl_prompt import CHAT_TEMPLATE_TOKENS, ContextBudget
+from ibl_agents.icl_prompt import CHAT_TEMPLATE_TOKENS, ContextBudget, prompt_renderer, train_sample
 from ibl_agents.scoring import metrics
+from ibl_agents.serialize import sample_rows
 from ibl_agents.splits import Splits
 from ibl_agents.token_count import count_tokens
 from tests.fakes import ScriptedChatModel
@@ -168,3 +169,25 @@ def test_icl_baseline_over_http_replays_from_the_cache(
     assert {k: v for k, v in first.to_json().items() if k != "replayed"} == {
         k: v for k, v in again.to_json().items() if k != "replayed"
     }
+
+
+def test_the_train_sample_is_a_prefix_of_the_generators_order_cut_to_the_token_limit() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(400, 3)).round(3)
+    frame = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "y": (x[:, 0] > 0).astype(int)})
+    dataset, train = load_dataset(frame, "y"), list(range(300))
+    features, labels = dataset.frame.iloc[train], dataset.y.iloc[train]
+    everything, _ = sample_rows(features, labels, "y", ("1", "0"), token_budget=10**6, seed=4)
+    for limit in (300, 1500):
+        sample = train_sample(dataset, train, token_limit=limit, seed=4)
+        assert count_tokens(sample.text) <= limit and 2 < sample.n_rows < 300
+        assert everything.startswith(sample.text + "\n")  # same rows, same order as the generator's
+
+
+def test_a_feature_named_row_id_keeps_its_name_beside_the_ids() -> None:
+    frame = pd.DataFrame({"row_id": range(500, 520), "x": np.arange(20) / 20, "y": [0, 1] * 10})
+    dataset = load_dataset(frame, "y")
+    prompt_for = prompt_renderer(dataset, list(range(10)), train_sample(dataset, list(range(10)), 500, 0))
+    new_rows = prompt_for([12, 15]).split("new rows WITHOUT", 1)[1]
+    assert "_row_id,row_id,x\n1,512,0.6\n2,515,0.75\n" in new_rows
+    assert "`_row_id` only numbers them" in new_rows
