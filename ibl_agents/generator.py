@@ -18,7 +18,8 @@ from ibl_agents.contract import ALLOWED_IMPORTS
 from ibl_agents.dataset import Dataset
 from ibl_agents.extraction import drop_example_usage, extract_code
 from ibl_agents.prompting import render
-from ibl_agents.serialize import class_statistics, describe_columns, estimate_tokens, sample_rows
+from ibl_agents.serialize import class_statistics, describe_columns, sample_rows
+from ibl_agents.token_count import count_tokens
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def generator_prompt(
         "best_section": best_section,
         "feedback_section": feedback_section,
     }
-    overhead = estimate_tokens(render("generator", rows="", n_rows=0, **fixed))
+    overhead = count_tokens(render("generator", rows="", n_rows=0, **fixed))
     rows_text, n_rows = sample_rows(
         features,
         labels,

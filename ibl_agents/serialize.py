@@ -1,22 +1,17 @@
 """Turning train rows into prompt text under a token budget.
 
 Large tables still run: the prompt carries a class-balanced, seeded sample of train rows sized to the
-budget, while validation always uses every validation row. Token counts are estimated from characters
-(about 3.5 characters per token for CSV digits) because local servers expose no tokenizer we can trust.
+budget, while validation always uses every validation row. Tokens are counted with the bundled
+tokenizer when it is available (``ibl_agents.token_count``): Qwen spends a token per digit, so counting
+characters let a 32-column Titanic sample overflow a 4096-token context.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
-CHARS_PER_TOKEN = 3.5
-
-
-def estimate_tokens(text: str) -> int:
-    return math.ceil(len(text) / CHARS_PER_TOKEN)
+from ibl_agents.token_count import count_tokens
 
 
 def describe_columns(frame: pd.DataFrame) -> str:
@@ -71,12 +66,12 @@ def sample_rows(
     order = _interleaved_order(y, seed)
     header = table.iloc[:0].to_csv(index=False)
     per_row = max(
-        1, estimate_tokens(table.iloc[order[:20]].to_csv(index=False, header=False)) / min(20, len(order))
+        1, count_tokens(table.iloc[order[:20]].to_csv(index=False, header=False)) / min(20, len(order))
     )
-    fits = max(2, int((token_budget - estimate_tokens(header)) / per_row))
+    fits = max(2, int((token_budget - count_tokens(header)) / per_row))
     chosen = order[: min(fits, len(order))]
     text = table.iloc[chosen].to_csv(index=False, float_format="%.4g")
-    while estimate_tokens(text) > token_budget and len(chosen) > 2:
+    while count_tokens(text) > token_budget and len(chosen) > 2:
         chosen = chosen[: max(2, int(len(chosen) * 0.9))]
         text = table.iloc[chosen].to_csv(index=False, float_format="%.4g")
     return text.strip(), len(chosen)

@@ -17,6 +17,7 @@ from ibl_agents.critic import Evidence, critic_prompt
 from ibl_agents.dataset import load_dataset
 from ibl_agents.evaluation import Evaluation
 from ibl_agents.generator import BestSoFar, add_missing_constants, generator_prompt, train_constants
+from ibl_agents.icl_prompt import prompt_renderer, train_sample
 from ibl_agents.prompting import render
 from sandbox.results import OutcomeKind
 
@@ -107,6 +108,13 @@ def _evidence(
         n_misclassified=n_misclassified,
         tracebacks=tracebacks,
     )
+
+
+def test_icl_prompt() -> None:
+    dataset = _dataset()
+    train = [0, 1, 2, 3, 4, 15, 16, 17, 18, 19]
+    prompt_for = prompt_renderer(dataset, train, train_sample(dataset, train, token_limit=2000, seed=1))
+    _check("icl", prompt_for([6, 9, 11, 13]))
 
 
 def test_renderer_refuses_missing_and_unexpected_variables() -> None:

@@ -6,8 +6,7 @@ import pytest
 from langchain_core.language_models import FakeListChatModel
 
 from ibl_agents.chat import ask
-from ibl_agents.serialize import estimate_tokens
-from ibl_agents.token_count import bundled_tokenizer, count_tokens
+from ibl_agents.token_count import bundled_tokenizer, count_tokens, estimate_tokens
 
 needs_tokenizer = pytest.mark.skipif(
     bundled_tokenizer() is None, reason="needs llama-cpp-python and a pulled bundled model"
