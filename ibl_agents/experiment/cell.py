@@ -1,4 +1,4 @@
-"""One cell: a ``refine()`` run inside the cell's own directory, then its done marker.
+"""One cell: a ``refine()`` run (or the ICL baseline) inside the cell's own directory, then its done marker.
 
 The same function runs in the driver (local executor) and inside a Ray task, so both executors write the
 same cell directories. What it returns is small and picklable: the progress line's material, not the run.
@@ -10,9 +10,12 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from ibl_agents.config import RefineConfig
 from ibl_agents.errors import ExperimentError, IblError
 from ibl_agents.experiment.grid import Cell
+from ibl_agents.experiment.icl_cell import run_icl
 from ibl_agents.experiment.store import cell_dir, mark_finished
 from ibl_agents.refine import refine
 from sandbox.errors import SandboxError
@@ -21,14 +24,16 @@ from sandbox.errors import SandboxError
 @dataclass(frozen=True)
 class CellOutcome:
     cell_id: str
-    ok: bool  # a valid code model was produced
+    ok: bool  # a valid code model was produced (ICL: the model answered for at least one test row)
     test: dict[str, float] = field(default_factory=dict)
     run_dir: str = ""
     wall_s: float = 0.0
+    kind: str = "code"
 
     def line(self) -> str:
         if not self.ok:
-            return f"{self.cell_id}: no valid code model ({self.wall_s:.0f} s)"
+            failure = "no valid answer" if self.kind == "icl" else "no valid code model"
+            return f"{self.cell_id}: {failure} ({self.wall_s:.0f} s)"
         scores = "  ".join(f"test {name} {value:.3f}" for name, value in sorted(self.test.items()))
         return f"{self.cell_id}: {scores} ({self.wall_s:.0f} s)"
 
@@ -38,11 +43,16 @@ def run_cell(cell: Cell, directory: Path | str, log: Callable[[str], None] = pri
     config = copy.deepcopy(cell.config)
     config.runs_dir = str(cell_dir(Path(directory), cell.id))
     try:
-        summary = refine(config, log=log)
+        run_dir, summary = run_icl(config, log) if cell.kind == "icl" else _run_refine(config, log)
     except (IblError, SandboxError) as exc:
         raise ExperimentError(
             f"cell {cell.id} could not run: {exc} (finished cells are kept: fix the cause and rerun the"
             " same command to resume)"
         ) from exc
-    mark_finished(Path(directory), cell, Path(summary.run_dir), {"ok": summary.ok})
-    return CellOutcome(cell.id, summary.ok, summary.test, summary.run_dir, summary.wall_s)
+    mark_finished(Path(directory), cell, run_dir, {"ok": summary["ok"]})
+    return CellOutcome(cell.id, summary["ok"], summary["test"], str(run_dir), summary["wall_s"], cell.kind)
+
+
+def _run_refine(config: RefineConfig, log: Callable[[str], None]) -> tuple[Path, dict[str, Any]]:
+    summary = refine(config, log=log)
+    return Path(summary.run_dir), summary.to_json()

@@ -18,6 +18,7 @@
     strategies:                        # `name` plus any [loop] setting: strategy, feedback, max_iters, ...
       - {name: one-shot, strategy: one-shot}
       - {name: refine, strategy: refine, max_iters: 4}
+    icl: true                          # also ask the LLM to label the test rows directly (default)
     refine:                            # [data]/[models]/[loop]/[sandbox] settings shared by every cell
       loop: {patience: 4}
 
@@ -39,7 +40,7 @@ from ibl_agents.config import BASELINE_NAMES, DataConfig, config_from_mapping
 from ibl_agents.errors import ConfigError
 from ibl_agents.published import check_published
 
-TOP_LEVEL = ("name", "datasets", "models", "strategies", "replicates", "baselines", "refine")
+TOP_LEVEL = ("name", "datasets", "models", "strategies", "replicates", "baselines", "icl", "refine")
 DATASET_KEYS = ("name", "seeds", "published", *(f.name for f in fields(DataConfig)))
 # Settings the grid sets per cell; in `refine:` they would be silently overwritten.
 SET_PER_CELL = ("name", "runs_dir", "data.path", "data.test_path", "data.target", "data.train_rows")
@@ -74,6 +75,7 @@ class ExperimentConfig:
     strategies: tuple[NamedSettings, ...]
     replicates: int = 3
     baselines: tuple[str, ...] = tuple(BASELINE_NAMES)
+    icl: bool = True  # one ICL cell per (split, model, replicate): the LLM labels the test rows itself
     refine: dict[str, Any] = field(default_factory=dict)
     text: str = ""  # the YAML as given; copied into the experiment directory
 
@@ -99,6 +101,8 @@ def experiment_from_mapping(values: Any, *, base_dir: Path, text: str = "") -> E
     replicates, baselines = top.get("replicates", 3), top.get("baselines", list(BASELINE_NAMES))
     if not isinstance(replicates, int) or isinstance(replicates, bool) or replicates < 1:
         raise ConfigError(f"replicates must be a whole number >= 1, not {replicates!r}")
+    if not isinstance(top.get("icl", True), bool):
+        raise ConfigError(f"icl must be true or false, not {top['icl']!r}")
     unknown = [name for name in _list(baselines, "baselines") if name not in BASELINE_NAMES]
     if unknown:
         raise ConfigError(f"unknown baseline(s) {unknown}; choose from: {', '.join(BASELINE_NAMES)}")
@@ -116,12 +120,15 @@ def experiment_from_mapping(values: Any, *, base_dir: Path, text: str = "") -> E
         ),
         replicates=replicates,
         baselines=tuple(baselines),
+        icl=top.get("icl", True),
         refine=_shared(top.get("refine", {})),
         text=text,
     )
     _unique([d.name if d.seed is None else f"{d.name} seed {d.seed}" for d in config.datasets], "dataset")
     _unique([m.name for m in config.models], "model")
     _unique([s.name for s in config.strategies], "strategy")
+    if "icl" in [s.name for s in config.strategies]:
+        raise ConfigError("the strategy name icl is reserved for the ICL baseline; rename that strategy")
     return config
 
 
@@ -132,6 +139,7 @@ def describe(experiment: ExperimentConfig) -> dict[str, Any]:
         "models": [model.name for model in experiment.models],
         "strategies": [strategy.name for strategy in experiment.strategies],
         "baselines": list(experiment.baselines),
+        "icl": experiment.icl,
         "published": {d.name: d.published for d in experiment.datasets if d.published},
     }
 

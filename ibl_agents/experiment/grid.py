@@ -4,6 +4,10 @@ A cell is (dataset, seed, train size, model, strategy, replicate). Its RefineCon
 winning: RefineConfig defaults -> ``refine:`` -> the dataset's [data] -> the model's [models] -> the
 strategy's [loop] -> the cell's coordinates (train_rows, models.replicate, loop.baselines).
 
+With ``icl: true`` each (dataset, seed, train size, model, replicate) also gets one ICL cell (strategy
+``icl``): the same LLM labels the locked test rows directly, once, whatever the strategies. Its [loop]
+settings are left at their defaults, since ICL has no loop (changing one must not make it stale).
+
 Cells run replicate-major: replicate 0 of every (dataset, model, strategy) comes before any replicate 1, so
 an experiment stopped early still compares every strategy on the same replicates.
 """
@@ -13,13 +17,15 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from ibl_agents.config import RefineConfig, config_from_mapping
 from ibl_agents.errors import ConfigError
 from ibl_agents.experiment.config import DatasetSpec, ExperimentConfig, NamedSettings
 
 SECTIONS = ("data", "models", "loop", "sandbox")
+ICL = "icl"  # the strategy name of ICL cells; reserved
+CellKind = Literal["code", "icl"]
 
 
 @dataclass(frozen=True)
@@ -32,9 +38,10 @@ class Cell:
     strategy: str
     replicate: int
     config: RefineConfig  # runs_dir is set when the cell runs
+    kind: CellKind = "code"  # code: a refine() run; icl: the ICL baseline
 
     def coordinates(self) -> dict[str, Any]:
-        keys = ("id", "dataset", "seed", "train_rows", "model", "strategy", "replicate")
+        keys = ("id", "kind", "dataset", "seed", "train_rows", "model", "strategy", "replicate")
         return {key: getattr(self, key) for key in keys}
 
     def fingerprint(self) -> str:
@@ -45,13 +52,14 @@ class Cell:
 
 
 def expand(experiment: ExperimentConfig) -> list[Cell]:
+    strategies: list[NamedSettings | None] = [*experiment.strategies, *([None] if experiment.icl else [])]
     cells = [
         _cell(experiment, dataset, size, model, strategy, replicate)
         for replicate in range(experiment.replicates)
         for dataset in experiment.datasets
         for size in dataset.train_rows
         for model in experiment.models
-        for strategy in experiment.strategies
+        for strategy in strategies
     ]
     ids = [cell.id for cell in cells]
     clashes = sorted({i for i in ids if ids.count(i) > 1})
@@ -70,18 +78,21 @@ def _cell(
     dataset: DatasetSpec,
     size: int | None,
     model: NamedSettings,
-    strategy: NamedSettings,
+    strategy: NamedSettings | None,  # None: the ICL cell
     replicate: int,
 ) -> Cell:
-    name = cell_id(dataset.name, dataset.seed, size, model.name, strategy.name, replicate)
+    strategy_name = strategy.name if strategy else ICL
+    name = cell_id(dataset.name, dataset.seed, size, model.name, strategy_name, replicate)
     values: dict[str, Any] = {section: dict(experiment.refine.get(section, {})) for section in SECTIONS}
     values["data"].update(dataset.data, train_rows=size)
     values["models"].update(model.settings, replicate=replicate)
-    values["loop"].update(strategy.settings, baselines=list(experiment.baselines))
+    loop = {**values["loop"], **strategy.settings} if strategy else {}  # ICL has no loop
+    values["loop"] = {**loop, "baselines": list(experiment.baselines)}
     try:
         config = config_from_mapping({**values, "name": name}).validate()
     except ConfigError as exc:
         raise ConfigError(f"cell {name}: {exc}") from None
     except TypeError as exc:  # a YAML value of the wrong type, e.g. max_iters: "4"
         raise ConfigError(f"cell {name}: a setting has the wrong type ({exc}); check the numbers") from None
-    return Cell(name, dataset.name, dataset.seed, size, model.name, strategy.name, replicate, config)
+    kind: CellKind = "code" if strategy else "icl"
+    return Cell(name, dataset.name, dataset.seed, size, model.name, strategy_name, replicate, config, kind)

@@ -19,6 +19,7 @@ SplitKey = tuple[str, int | None]  # (dataset, train_rows): seeds pool into one 
 @dataclass(frozen=True)
 class CellRecord:
     id: str
+    kind: str  # "code" (a refine() run) or "icl" (the LLM labelled the test rows directly)
     dataset: str
     seed: int | None
     train_rows: int | None
@@ -67,6 +68,7 @@ def _record(directory: Path, entry: dict[str, Any]) -> CellRecord | None:
     config = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
     return CellRecord(
         id=entry["id"],
+        kind=entry.get("kind", "code"),
         dataset=entry["dataset"],
         seed=entry["seed"],
         train_rows=entry["train_rows"],

@@ -17,10 +17,22 @@ KEY_COLUMNS = ("dataset", "n_train", "model", "strategy")
 
 
 def grouped(records: ExperimentRecords) -> list[tuple[GroupKey, list[CellRecord]]]:
+    """Code-model cells by row; ICL cells are a baseline of their row's split and model (``icl_for``)."""
     groups: dict[GroupKey, list[CellRecord]] = {}
     for cell in records.cells:
-        groups.setdefault((cell.dataset, cell.train_rows, cell.model, cell.strategy), []).append(cell)
+        if cell.kind == "code":
+            groups.setdefault((cell.dataset, cell.train_rows, cell.model, cell.strategy), []).append(cell)
     return sorted(groups.items(), key=lambda item: _order(records)(item[0]))
+
+
+def icl_for(records: ExperimentRecords, key: GroupKey) -> list[CellRecord]:
+    """The ICL cells of a row's dataset, train size and model (empty when the experiment has none)."""
+    dataset, train_rows, model, _ = key
+    return [
+        cell
+        for cell in records.cells
+        if cell.kind == "icl" and (cell.dataset, cell.train_rows, cell.model) == (dataset, train_rows, model)
+    ]
 
 
 def key_columns(key: GroupKey) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ibl_agents.report.cells import CellRecord, ExperimentRecords
-from ibl_agents.report.grouping import grouped
+from ibl_agents.report.grouping import grouped, icl_for
 
 Plot = tuple[str, Path]  # title, PNG file
 COLUMNS = 4  # subplots per row
@@ -79,7 +79,8 @@ def valid_rate_plot(main: pd.DataFrame, folder: Path) -> Plot:
 
 def distribution_plots(records: ExperimentRecords, folder: Path) -> list[Plot]:
     """Test AUC of every valid replicate per strategy (box and points), the baselines' test AUC as
-    horizontal lines; one panel per (dataset, train size), one figure per model."""
+    horizontal lines (dotted: ICL, the same LLM labelling the test rows); one panel per (dataset, train
+    size), one figure per model."""
     by_model: dict[str, dict[tuple[str, int | None], list[tuple[str, list[CellRecord]]]]] = {}
     for (dataset, size, model, strategy), cells in grouped(records):
         by_model.setdefault(model, {}).setdefault((dataset, size), []).append((strategy, cells))
@@ -87,7 +88,8 @@ def distribution_plots(records: ExperimentRecords, folder: Path) -> list[Plot]:
     for model, splits in by_model.items():
         figure, axes = _grid(len(splits))
         for ax, ((dataset, size), strategies) in zip(axes, splits.items(), strict=False):
-            _draw_distribution(ax, strategies, records.description["baselines"])
+            icl = icl_for(records, (dataset, size, model, ""))
+            _draw_distribution(ax, strategies, records.description["baselines"], icl)
             ax.set(title=_split_label(dataset, size), ylabel="test AUC", ylim=(-0.05, 1.05))
         title = f"{model}: test AUC of valid replicates against the baselines"
         plots.append((title, _save(figure, title, folder / f"test_auc-{_slug(model)}.png")))
@@ -105,7 +107,7 @@ def _draw_search(ax: Axes, cell: CellRecord) -> None:
 
 
 def _draw_distribution(
-    ax: Axes, strategies: list[tuple[str, list[CellRecord]]], baselines: list[str]
+    ax: Axes, strategies: list[tuple[str, list[CellRecord]]], baselines: list[str], icl: list[CellRecord]
 ) -> None:
     values = [[cell.test["auc"] for cell in cells if cell.test] for _, cells in strategies]
     positions = np.arange(1, len(strategies) + 1)
@@ -120,6 +122,11 @@ def _draw_distribution(
             ax.axhline(
                 float(np.mean(aucs)), linestyle="--", linewidth=1, label=name, color=_baseline_color(name)
             )
+    icl_aucs = [cell.test["auc"] for cell in icl if cell.test]
+    if icl_aucs:
+        ax.axhline(
+            float(np.mean(icl_aucs)), linestyle=":", linewidth=1.5, label="ICL (same LLM)", color="black"
+        )
     _legend(ax)
 
 

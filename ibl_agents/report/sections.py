@@ -45,8 +45,9 @@ def report_sections(records: ExperimentRecords, plots: Path) -> list[Section]:
             " accuracy of the replicates with a valid model (valid = share of replicates that produced"
             " one); `failures = 0.5` counts every failed replicate at chance. Δ vs LR: paired difference"
             " from logistic regression on the same splits (failures at chance), 95 % t-interval, paired"
-            " t-test p.",
-            present(main, [*KEYS_AND_STRATEGY, *_MAIN]),
+            " t-test p. ICL: the same LLM labels the test rows directly (rows it leaves out at chance),"
+            " paired by split seed and replicate.",
+            present(main, [*KEYS_AND_STRATEGY, *_MAIN, *(_ICL if "icl_auc" in main else [])]),
         ),
         Section(
             "Strategies compared",
@@ -105,7 +106,12 @@ _MAIN: list[Column] = [
     ("tokens", number("tokens_mean", 0)),
     ("LR AUC", number("lr_auc")),
     ("Δ AUC vs LR [95 % CI]", difference("vs_lr")),
-    ("p", p_value("vs_lr_p")),
+    ("p vs LR", p_value("vs_lr_p")),
+]
+_ICL: list[Column] = [
+    ("ICL AUC", number("icl_auc")),
+    ("Δ AUC vs ICL [95 % CI]", difference("vs_icl")),
+    ("p vs ICL", p_value("vs_icl_p")),
 ]
 _STRATEGIES: list[Column] = [
     ("minus", text("reference")),

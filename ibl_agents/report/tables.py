@@ -16,7 +16,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ibl_agents.report.cells import CellRecord, ExperimentRecords
-from ibl_agents.report.grouping import grouped, key_columns, paired
+from ibl_agents.report.grouping import grouped, icl_for, key_columns, paired
 from ibl_agents.stability import (
     CHANCE_SCORE,
     PairedComparison,
@@ -26,6 +26,7 @@ from ibl_agents.stability import (
 )
 
 REFERENCE_BASELINE = "logistic_regression"  # the paper's comparison: a column of the main table
+ICL_BASELINE = "icl"
 
 
 def main_table(records: ExperimentRecords) -> pd.DataFrame:
@@ -54,6 +55,10 @@ def main_table(records: ExperimentRecords) -> pd.DataFrame:
             reference = [cell.baseline_test(REFERENCE_BASELINE) for cell in cells]
             row["lr_auc"] = describe([metrics["auc"] for metrics in reference if metrics]).mean
             row.update(_difference("vs_lr", compare_paired(tests, reference)))
+        icl = icl_for(records, key)
+        if icl:
+            row["icl_auc"] = summarize_replicates([cell.test for cell in icl]).metrics["auc"].mean
+            row.update(_difference("vs_icl", compare_paired(*paired(cells, icl))))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -72,6 +77,12 @@ def baseline_table(records: ExperimentRecords) -> pd.DataFrame:
                 {**key_columns(key), "baseline": name, "baseline_auc": baseline_auc}
                 | _difference("diff", comparison)
             )
+        icl = icl_for(records, key)
+        if icl:
+            ours, theirs = paired(cells, icl)
+            icl_auc = summarize_replicates([cell.test for cell in icl]).metrics["auc"].mean
+            row = {**key_columns(key), "baseline": f"{ICL_BASELINE} (same LLM)", "baseline_auc": icl_auc}
+            rows.append(row | _difference("diff", compare_paired(ours, theirs)))
     return pd.DataFrame(rows)
 
 
@@ -104,6 +115,7 @@ def _cell_row(cell: CellRecord, baselines: list[str]) -> dict[str, object]:
     summary = cell.summary
     row: dict[str, object] = {
         "cell": cell.id,
+        "kind": cell.kind,
         "dataset": cell.dataset,
         "seed": cell.seed,
         "n_train": cell.train_rows,
@@ -118,6 +130,7 @@ def _cell_row(cell: CellRecord, baselines: list[str]) -> dict[str, object]:
         "stop_reason": summary.get("stop_reason"),
         "tokens": summary.get("tokens_used"),
         "wall_s": summary.get("wall_s"),
+        "icl_missing_rate": summary.get("missing_rate"),
     }
     for name in baselines:
         row[f"{name}_auc"] = cell.baseline_test(name).get("auc")

@@ -50,8 +50,12 @@ def rejected(values: dict[str, Any]) -> str:
 def test_grid_is_every_combination_replicate_major_with_settings_merged_in_order() -> None:
     cells = expand(experiment_from_mapping(minimal(), base_dir=SPLITS))
 
-    assert len(cells) == 2 * 2 * 2 * 2 * 2  # seeds x train sizes x models x strategies x replicates
-    assert [cell.replicate for cell in cells] == [0] * 16 + [1] * 16
+    assert len(cells) == 2 * 2 * 2 * (2 + 1) * 2  # seeds x sizes x models x (strategies + ICL) x replicates
+    assert [cell.replicate for cell in cells] == [0] * 24 + [1] * 24
+    assert [cell.strategy for cell in cells[:3]] == ["one-shot", "no-critic", "icl"]
+    icl = cells[2]
+    assert icl.kind == "icl" and icl.id == "moons-s3655-n10-local-qwen2.5-coder-0.5b-icl-r0"
+    assert icl.config.loop.max_iters == 8 and icl.config.models.temperature == 0.2  # no loop; models shared
     first = cells[0]
     assert first.id == "moons-s3655-n10-local-qwen2.5-coder-0.5b-one-shot-r0"
     assert first.config.data.path == str(SPLITS / "moon_3655_300_train.csv")
@@ -70,6 +74,7 @@ def test_grid_is_every_combination_replicate_major_with_settings_merged_in_order
     )
     assert first.config.loop.max_iters == 7  # from `refine:` where the strategy says nothing
     assert len({cell.fingerprint() for cell in cells}) == len(cells)
+    assert len(expand(experiment_from_mapping(minimal(icl=False), base_dir=SPLITS))) == 32
 
 
 @pytest.mark.parametrize(
@@ -87,6 +92,8 @@ def test_grid_is_every_combination_replicate_major_with_settings_merged_in_order
         ({"models": [{"name": "m", "generater": "openai:x"}]}, "models[0] (m): unknown key(s) generater"),
         ({"baselines": ["logistic_regression", "svm"]}, "unknown baseline(s) ['svm']; choose from: logistic"),
         ({"replicates": 0}, "replicates must be a whole number >= 1"),
+        ({"icl": "yes"}, "icl must be true or false, not 'yes'"),
+        ({"strategies": [{"name": "icl"}]}, "the strategy name icl is reserved for the ICL baseline"),
         ({"refine": {"runs_dir": "x"}}, "refine.runs_dir is set per cell by the grid"),
         ({"refine": {"data": {"target": "y"}}}, "refine.data.target is set per cell by the grid"),
         ({"refine": {"lop": {}}}, "refine: unknown key(s) lop in [top level]"),

@@ -34,11 +34,14 @@ from tests.fault_server import COMPLETION_TOKENS, HANG, PROMPT_TOKENS, FaultServ
 
 pytestmark = pytest.mark.docker
 
-REPLY = fenced(
+CODE = fenced(
     "import numpy as np\n\ndef predict(df):\n    return 1 / (1 + np.exp(-(2 * df['x1'] + df['x2'])))\n"
 )
+ICL_ANSWERS = [0.9, 0.2, 0.7, 0.1, 0.6, 0.4, 0.8, 0.3, 0.55, 0.45, 0.65, 0.35]  # one per test row (12)
+# one reply serves every call: the generator's code, and "row: probability" lines for the ICL cells
+REPLY = CODE + "\n".join(f"{row}: {p}" for row, p in enumerate(ICL_ANSWERS, start=1))
 TOKENS_PER_REQUEST = PROMPT_TOKENS + COMPLETION_TOKENS
-CELLS = ["both-fake-one-shot-r0", "both-fake-refine-r0", "nox2-fake-one-shot-r0", "nox2-fake-refine-r0"]
+CELLS = [f"{data}-fake-{kind}-r0" for data in ("both", "nox2") for kind in ("one-shot", "refine", "icl")]
 CELLS += [cell.replace("-r0", "-r1") for cell in CELLS]  # replicate-major order
 
 
@@ -140,9 +143,11 @@ def test_resume_skips_finished_cells_and_replaces_the_half_run_one(grid: Grid) -
     assert len([path for path in cell_dir(directory, CELLS[1]).iterdir() if path.is_dir()]) == 1
     # every request of the resumed run belongs to a cell it ran: none to the finished one
     requests = sum(summary(directory, cell)["tokens_used"] for cell in CELLS[1:]) // TOKENS_PER_REQUEST
-    assert grid.resumed_requests == requests == 4 * 3 + 3 * 1  # 4 refine cells x 3 calls, 3 one-shots
-    # the scripted code runs on `both` and fails on `nox2`
-    assert [summary(directory, cell)["ok"] for cell in CELLS] == [True, True, False, False] * 2
+    assert grid.resumed_requests == requests == 4 * 3 + 3 * 1 + 4 * 1  # refine x 3, one-shot, ICL
+    # the scripted code runs on `both` and fails on `nox2`; ICL answers on both
+    assert [summary(directory, cell)["ok"] for cell in CELLS] == [True, True, True, False, False, True] * 2
+    icl = json.loads((Path(summary(directory, CELLS[2])["run_dir"]) / "predictions.json").read_text())
+    assert icl["best"] == ICL_ANSWERS and summary(directory, CELLS[2])["missing_rate"] == 0
     assert {
         c["kind"] for cell in CELLS if "nox2" in cell for c in summary(directory, cell)["candidates"]
     } == {"runtime_error"}
@@ -167,6 +172,7 @@ def test_report_of_the_grid(grid: Grid) -> None:
     markdown = (grid.resumed.directory / "report.md").read_text()
     assert "| both | — | fake | refine | 2 | 100 % |" in markdown
     assert "| nox2 | — | fake | one-shot | 2 | 0 % |" in markdown
+    assert "ICL AUC" in markdown and "| icl (same LLM) |" in markdown
     assert html.read_text().count("data:image/png;base64,") == 4  # 2 iteration plots, valid rate, AUCs
 
 
@@ -178,11 +184,14 @@ def test_ray_executor_gives_identical_cells(grid: Grid, tmp_path: Path) -> None:
     for cell in CELLS:
         local, remote = summary(grid.resumed.directory, cell), summary(on_ray.directory, cell)
         for key in ("ok", "test", "validation", "baselines", "best_code", "stop_reason", "tokens_used"):
-            assert local[key] == remote[key], (cell, key)
+            assert local.get(key) == remote.get(key), (cell, key)
         assert [c["kind"] for c in local["candidates"]] == [c["kind"] for c in remote["candidates"]]
-        assert _candidate_files(grid.resumed.directory, cell) == _candidate_files(on_ray.directory, cell)
+        for name in ("candidates", "predictions.json"):
+            assert _files(grid.resumed.directory, cell, name) == _files(on_ray.directory, cell, name), cell
 
 
-def _candidate_files(directory: Path, cell: str) -> dict[str, str]:
-    run_dir = next(cell_dir(directory, cell).glob("*/candidates")).parent
-    return {path.name: path.read_text() for path in sorted((run_dir / "candidates").glob("*.py"))}
+def _files(directory: Path, cell: str, name: str) -> dict[str, str]:
+    """Text of a run-directory file, or of every candidate's code when ``name`` is the candidates folder."""
+    run_dir = Path(summary(directory, cell)["run_dir"])
+    paths = sorted((run_dir / name).glob("*.py")) if name == "candidates" else [run_dir / name]
+    return {path.name: path.read_text() for path in paths}

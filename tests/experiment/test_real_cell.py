@@ -21,6 +21,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.llm]
 CONFIG = f"""
 name: real
 replicates: 1
+icl: false  # one cell: the ICL baseline has its own test through the real model
 baselines: [logistic_regression]
 datasets:
   - name: moons

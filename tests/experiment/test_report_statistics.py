@@ -32,6 +32,7 @@ LR_AUC = 0.85  # the same split in every replicate, so logistic regression score
 # Test AUC per replicate; None: the replicate produced no valid model.
 ONE_SHOT: list[float | None] = [0.70, 0.80, None, 0.90]
 REFINE: list[float | None] = [0.80, 0.85, 0.75, 0.90]
+ICL: list[float | None] = [0.60, 0.70, 0.65, 0.75]  # the same LLM labelling the test rows directly
 # Refine's test-row scores and the columns its code reads, per replicate.
 REFINE_SCORES = [[0.9, 0.2, 0.6, 0.4], [0.8, 0.3, 0.4, 0.45], [0.7, 0.1, 0.9, 0.6], [0.9, 0.2, 0.6, 0.4]]
 REFINE_CODE = [
@@ -64,7 +65,9 @@ def experiment(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = folder / "exp-fixed"
     prepare(directory, "name: fixed\n", describe(config), cells)
     for cell in cells:
-        if cell.strategy == "one-shot":
+        if cell.kind == "icl":
+            auc, scores, code = ICL[cell.replicate], [0.5, 0.5, 0.9, 0.1], REFINE_CODE[0]
+        elif cell.strategy == "one-shot":
             auc, scores, code = ONE_SHOT[cell.replicate], [0.6, 0.4, 0.7, 0.2], REFINE_CODE[0]
         else:
             auc, scores, code = (
@@ -82,6 +85,7 @@ def _write_cell(directory: Path, cell: Cell, auc: float | None, scores: list[flo
     ok = auc is not None
     candidates = [{"id": f"000{i}", "iteration": i, "kind": "ok", "score": 0.5 + 0.1 * i} for i in (1, 2, 3)]
     summary: dict[str, Any] = {
+        "kind": cell.kind,
         "ok": ok,
         "test": {"auc": auc, "accuracy": auc - 0.1} if ok else {},
         "validation": {"auc": 0.8} if ok else {},
@@ -136,6 +140,9 @@ def test_main_table_matches_a_hand_computation(experiment: Path) -> None:
     assert refine["vs_lr_p"] == pytest.approx(stats.ttest_1samp([-0.05, 0, -0.1, 0.05], 0).pvalue)
     # a failure counts as chance (0.5) in the paired difference: 0.5 - 0.85 for one-shot replicate 2
     assert one_shot["vs_lr_mean"] == pytest.approx((-0.15 - 0.05 - 0.35 + 0.05) / 4)
+    # against ICL on the same replicates: refine - ICL = 0.20 0.15 0.10 0.15
+    assert refine["icl_auc"] == pytest.approx(0.675) and refine["vs_icl_mean"] == pytest.approx(0.15)
+    assert refine["vs_icl_p"] == pytest.approx(stats.ttest_1samp([0.2, 0.15, 0.1, 0.15], 0).pvalue)
 
 
 def test_strategy_and_baseline_comparisons_pair_replicates(experiment: Path) -> None:
@@ -153,6 +160,9 @@ def test_strategy_and_baseline_comparisons_pair_replicates(experiment: Path) -> 
 
     tree = _row(baseline_table(records), strategy="refine", baseline="decision_tree")
     assert tree["baseline_auc"] == pytest.approx(0.75) and tree["diff_mean"] == pytest.approx(0.075)
+    icl = _row(baseline_table(records), strategy="one-shot", baseline="icl (same LLM)")
+    assert icl["diff_pairs"] == 4  # one-shot - ICL = 0.10 0.10 (0.5 - 0.65) 0.15
+    assert icl["diff_mean"] == pytest.approx((0.1 + 0.1 - 0.15 + 0.15) / 4)
 
 
 def test_agreement_between_replicate_programs(experiment: Path) -> None:
@@ -173,13 +183,21 @@ def test_published_figures_sit_beside_ours(experiment: Path) -> None:
     assert math.isnan(paper["accuracy_mean"])  # not published
     ours = _row(table, n_train="all", source="m / one-shot")
     assert ours["trials"] == 4 and ours["valid_rate"] == 0.75 and ours["auc_failures_as_chance"] == 0.725
-    assert len(table[table["n_train"] == 10]) == 2  # summary figures exist only for the whole dataset
+    assert list(table[table["n_train"] == 10]["source"]) == ["m / one-shot", "m / refine", "m / icl"]
+    # (the summary figures exist only for the whole dataset)
 
 
 def test_report_files_render_with_plots(experiment: Path) -> None:
     html = build_report(experiment)
     markdown = (experiment / "report.md").read_text(encoding="utf-8")
-    for shown in ("0.800 ± 0.100", "75 %", "-0.025 [-0.128, 0.078]", "GPT-4 one-shot (paper)", "0.773"):
+    for shown in (
+        "0.800 ± 0.100",
+        "75 %",
+        "-0.025 [-0.128, 0.078]",
+        "GPT-4 one-shot (paper)",
+        "0.773",
+        "0.675",
+    ):
         assert shown in markdown and shown in html.read_text(encoding="utf-8"), shown
     images = [line[line.index("(") + 1 : -1] for line in markdown.splitlines() if line.startswith("![")]
     assert len(images) == 3  # iterations (one split, one model), valid rate, test AUC distribution
@@ -187,7 +205,7 @@ def test_report_files_render_with_plots(experiment: Path) -> None:
         assert (experiment / image).read_bytes().startswith(b"\x89PNG")
     assert html.read_text(encoding="utf-8").count("data:image/png;base64,") == 3
     cells = pd.read_csv(experiment / "cells.csv")
-    assert len(cells) == 8 and cells["ok"].sum() == 7
+    assert len(cells) == 12 and cells["ok"].sum() == 11 and (cells["kind"] == "icl").sum() == 4
     assert json.loads((experiment / "experiment.json").read_text())["strategies"] == ["one-shot", "refine"]
 
 
@@ -198,7 +216,7 @@ def test_pending_cells_are_not_counted(experiment: Path, tmp_path: Path) -> None
     marker.unlink()
     try:
         partial = load_records(experiment)
-        assert partial.pending == 1 and len(partial.cells) == 7
+        assert partial.pending == 1 and len(partial.cells) == 11
         assert _row(main_table(partial), strategy="one-shot")["replicates"] == 3
     finally:
         marker.write_bytes(saved)

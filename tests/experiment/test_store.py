@@ -32,6 +32,7 @@ def grid(replicates: int = 1, max_iters: int = 2) -> list[Cell]:
     config = {
         "name": "resume",
         "replicates": replicates,
+        "icl": False,
         "datasets": [{"name": "moons", "path": "moon_3656_300_train.csv", "target": "target"}],
         "models": ["openai:m"],
         "strategies": [

@@ -1,0 +1,54 @@
+"""An ICL cell: the cell's model labels the locked test rows of its split directly (``icl.icl_baseline``).
+
+Written like a refine() run directory so the report reads both alike: config.json, manifest.json,
+icl.json (per-row answers, missing rows, calls), predictions.json (the test-row scores under ``best``)
+and, last, summary.json (``kind: icl``, test metrics, tokens). Rows the reply gave no probability for
+score chance, as ``icl`` decides; a cell where every row is missing counts as no valid answer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ibl_agents.artifacts import new_run_dir, write_json
+from ibl_agents.config import RefineConfig
+from ibl_agents.data_loading import prepare_data
+from ibl_agents.icl import icl_baseline
+
+
+def run_icl(config: RefineConfig, log: Callable[[str], None]) -> tuple[Path, dict[str, Any]]:
+    """Run the ICL baseline on the config's split and model; return the run directory and its summary."""
+    started = time.time()
+    prepared = prepare_data(config.data)
+    dataset, splits = prepared.dataset, prepared.splits
+    result = icl_baseline(config.models, dataset, splits, log=log)
+    run_dir = new_run_dir(Path(config.runs_dir), config.name)
+    write_json(run_dir / "config.json", config.to_json())
+    write_json(run_dir / "manifest.json", prepared.manifest)
+    write_json(run_dir / "icl.json", result.to_json())
+    labels = dataset.y.to_numpy()[splits.test].tolist()
+    predictions = {
+        "test_rows": splits.test,
+        "labels": labels,
+        "best": result.scores.tolist(),
+        "baselines": {},
+    }
+    write_json(run_dir / "predictions.json", predictions)
+    summary = {
+        "kind": "icl",
+        "run_dir": str(run_dir),
+        "ok": result.missing_rate < 1.0,
+        "test": result.metrics(dataset),
+        "missing_rate": result.missing_rate,
+        "tokens_used": result.prompt_tokens + result.completion_tokens,
+        "tokens_estimated": result.tokens_estimated,
+        "generator_model": config.models.generator,
+        "baselines": {},
+        "candidates": [],
+        "wall_s": round(time.time() - started, 2),
+    }
+    write_json(run_dir / "summary.json", summary)
+    return run_dir, summary
