@@ -2,6 +2,6 @@
 
 Order of work: ``config`` (read and validate the YAML) -> ``grid`` (expand it into cells, each with its
 own RefineConfig) -> ``store`` (the experiment directory: plan, done markers, resume) -> ``cell`` (run one
-cell) -> ``runner`` (local threads) or ``ray_runner`` (Ray tasks). ``ibl_agents.report`` reads the
-directory afterwards.
+cell: refine(), or ``icl_cell`` for the ICL baseline) -> ``runner`` (local threads) or ``ray_runner`` (Ray
+tasks). ``ibl_agents.report`` reads the directory afterwards.
 """
