@@ -292,8 +292,8 @@ def sandbox_check(sandbox: Annotated[str, typer.Option(help=SANDBOX_HELP)] = "do
     if sandbox == "process" or (sandbox == "auto" and not checks[0].ok and checks[0].name == DAEMON):
         checks = check_process_sandbox()
     for check in checks:
-        mark = "[green]ok[/]      " if check.ok else "[bold red]MISSING[/] "
-        mark = "[yellow]degraded[/]" if check.name == DEGRADED else mark
+        mark = "[green]ok[/]     " if check.ok else "[bold red]MISSING[/]"
+        mark = "[yellow]weaker[/] " if check.name == DEGRADED else mark
         console.print(f"{mark} {escape(check.name)}: {escape(check.detail)}", highlight=False, soft_wrap=True)
     missing = [check.name for check in checks if not check.ok and check.name != DEGRADED]
     if missing:

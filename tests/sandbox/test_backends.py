@@ -77,7 +77,7 @@ def test_ibl_sandbox_check_for_the_process_sandbox(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     for setting in ("no network", "unprivileged user", "own pid namespace", "process/thread limit"):
         assert any(line.startswith("ok") and setting in line for line in lines), done.stdout
-    assert any(line.startswith("degraded") and "address space" in line for line in lines), done.stdout
+    assert any(line.startswith("weaker") and "address space" in line for line in lines), done.stdout
 
 
 def test_ibl_run_with_auto_and_no_docker_records_the_warning(
