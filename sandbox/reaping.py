@@ -16,7 +16,8 @@ from sandbox.daemon import DOCKER_FAILURES
 from sandbox.hardening import LABEL, OWNER_HOST_LABEL, OWNER_PID_LABEL
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid exists on this host (signal 0 probes without touching it)."""
     if pid <= 0:
         return False
     try:
@@ -35,7 +36,7 @@ def leaked_containers(client: docker.DockerClient) -> list[dict]:
     for summary in client.api.containers(all=True, filters={"label": LABEL}):
         labels = summary.get("Labels") or {}
         owner = labels.get(OWNER_PID_LABEL, "")
-        if labels.get(OWNER_HOST_LABEL) == host and not _alive(int(owner) if owner.isdigit() else 0):
+        if labels.get(OWNER_HOST_LABEL) == host and not process_alive(int(owner) if owner.isdigit() else 0):
             leaked.append(summary)
     return leaked
 

@@ -33,6 +33,7 @@ from typing import Any
 from ibl_agents.artifacts import write_json, write_text
 from ibl_agents.errors import ConfigError
 from ibl_agents.experiment.grid import Cell
+from sandbox.reaping import process_alive
 
 DONE_MARKER = "cell.json"
 PLAN = "cells.jsonl"
@@ -115,7 +116,7 @@ def exclusive(directory: Path) -> Iterator[None]:
     lock, me = directory / LOCK, f"{socket.gethostname()}:{os.getpid()}"
     if lock.exists():
         host, _, pid = lock.read_text(encoding="utf-8").strip().rpartition(":")
-        if host != socket.gethostname() or _running(int(pid) if pid.isdigit() else 0):
+        if host != socket.gethostname() or process_alive(int(pid) if pid.isdigit() else 0):
             raise ConfigError(
                 f"another `ibl experiment` ({host} pid {pid}) is working in {directory}; wait for it to end,"
                 f" or delete {lock} if that process is gone"
@@ -127,15 +128,4 @@ def exclusive(directory: Path) -> Iterator[None]:
         yield
     finally:
         lock.unlink(missing_ok=True)
-
-
-def _running(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, owned by another user
-        return True
     return True
