@@ -15,7 +15,7 @@ import pytest
 
 from sandbox.protocol import PREFIX, ProtocolError, decode_result, encode_request, frame_size
 from sandbox.results import OutcomeKind
-from tests.sandbox.support import FRAME
+from tests.sandbox.support import FRAME, every_dtype
 
 RUNNER = Path(__file__).resolve().parents[2] / "sandbox" / "runner.py"
 
@@ -46,29 +46,6 @@ def runner() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def every_dtype(rows: int = 4) -> pd.DataFrame:
-    base = pd.DataFrame(
-        {
-            "i": np.arange(rows, dtype=np.int64),
-            "i8": np.arange(rows, dtype=np.int8),
-            "u": np.arange(rows, dtype=np.uint32),
-            "int_with_nan": pd.Series([1, None] * (rows // 2)),  # pandas made it float64
-            "f": [0.1, float("nan"), float("inf"), -0.0][:rows],
-            "f32": np.linspace(0, 1, rows, dtype=np.float32),
-            "b": [True, False] * (rows // 2),
-            "d": pd.to_datetime(["2020-01-01", None, "2021-06-01", "1999-12-31"][:rows]),
-            "ns": pd.to_datetime(["2020-01-01"] * rows).as_unit("ns"),
-            "td": pd.to_timedelta(np.arange(rows), unit="s"),
-            "c": pd.Categorical(["x", "y"] * (rows // 2)),
-            "n": pd.array([1, None] * (rows // 2), dtype="Int64"),
-            "s": ["a", None, "c", "d"][:rows],
-            "o": pd.Series(["a", None, float("nan"), 3][:rows], dtype=object),
-        }
-    )
-    base["big_endian"] = np.arange(rows, dtype=">f8")  # sent little-endian, restored by its dtype
-    return base
 
 
 def test_every_dtype_round_trips_through_the_request(runner: ModuleType) -> None:
