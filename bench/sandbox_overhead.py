@@ -8,23 +8,31 @@ For one fixed code model on 300, 10,000 and 100,000 rows, median wall-clock seco
   w  ``DockerExecutor.run`` end to end, warm (a pre-started container waits; runs are spaced by --gap
      seconds, as in the refine loop where the LLM thinks between evaluations)
 
-Usage: ``python bench/sandbox_overhead.py [--repeats 7] [--gap 1.0]`` (builds the image if missing).
+With ``--pieces``, first the protocol's own share, in-process and in milliseconds: the host encoding the
+request, the runner parsing it and rebuilding the frames, ``predict``, the runner writing the result
+frame and the host decoding and checking it (what is left of ``w`` is Docker: attach, EOF, remove).
+
+Usage: ``python bench/sandbox_overhead.py [--repeats 7] [--gap 1.0] [--pieces]`` (builds the image if
+missing).
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
+from sandbox import runner
 from sandbox.daemon import connect
 from sandbox.docker_executor import DockerExecutor
 from sandbox.hardening import DEFAULT_LIMITS, container_kwargs
 from sandbox.image import ensure_image
+from sandbox.protocol import decode_result, encode_request
 from sandbox.results import OutcomeKind
 
 SIZES = (300, 10_000, 100_000)
@@ -68,11 +76,52 @@ def in_process(frame: pd.DataFrame) -> list[float]:
     return np.asarray(namespace["predict"](frame.copy()), dtype=float).tolist()
 
 
+def rebuild(request: bytes) -> dict[str, pd.DataFrame]:
+    header, body = runner.parse_request(request)
+    return runner.load_frames(header["frames"], body)
+
+
+def piece_times(n: int, repeats: int) -> list[float]:
+    """Median seconds of each protocol step on n rows, in-process (no Docker involved)."""
+    frames = {"valid": make_frame(n)}
+    request = encode_request(CODE, frames)
+    df = rebuild(request)["valid"]
+    predict = runner.load_model(CODE)
+    result = {"kind": "ok", "predictions": {"valid": runner._values(predict(df), n, "")}, "message": ""}
+    with tempfile.TemporaryFile() as out:
+
+        def write() -> None:
+            out.seek(0)
+            out.truncate()
+            runner.write_frame(out.fileno(), result)
+
+        times = [
+            median_time(lambda: encode_request(CODE, frames), repeats),
+            median_time(lambda: rebuild(request), repeats),
+            median_time(lambda: predict(df), repeats),
+            median_time(write, repeats),
+        ]
+        out.seek(0)
+        stdout = out.read()
+    return [*times, median_time(lambda: decode_result(stdout, {"valid": n}), repeats)]
+
+
+def pieces(repeats: int) -> None:
+    print(f"{'rows':>7} {'encode':>8} {'parse+load':>11} {'predict':>8} {'result':>8} {'decode':>8}  (ms)")
+    for n in SIZES:
+        cells = zip(piece_times(n, repeats), (8, 11, 8, 8, 8), strict=True)
+        print(f"{n:>7} " + " ".join(f"{t * 1000:>{width}.1f}" for t, width in cells))
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--gap", type=float, default=1.0, help="seconds between warm runs")
+    parser.add_argument("--pieces", action="store_true", help="first time the protocol's steps in-process")
     args = parser.parse_args()
+    if args.pieces:
+        pieces(args.repeats)
     client = connect()
     image = ensure_image(client)
     bare_kwargs = {**container_kwargs(image, DEFAULT_LIMITS), "entrypoint": ["true"], "stdin_open": False}

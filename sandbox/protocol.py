@@ -1,8 +1,10 @@
 """Host side of the runner protocol: encode the request, decode and check the one result frame.
 
-The runner (``sandbox/runner.py``) holds the other side; the format is described in its docstring.
-Only JSON crosses the boundary (never pickles), and the result is checked against what was sent:
-the frame comes from a process that ran untrusted code, so it is data to validate, not to believe.
+The runner (``sandbox/runner.py``) holds the other side; the format is described in its docstring. Both
+directions are a *frame*: a 16-byte prefix (two big-endian uint64: JSON size, raw size), a UTF-8 JSON
+header, then a raw section of little-endian numpy buffers (numeric columns going in, float64 predictions
+coming back). Nothing is ever pickled or evaluated, and the result is checked against what was sent,
+byte for byte: it comes from a process that ran untrusted code, so it is data to validate, not to believe.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ import pandas as pd
 
 from sandbox.results import ExecutionResult, OutcomeKind
 
-HEADER = struct.Struct(">Q")
+PREFIX = struct.Struct(">QQ")  # JSON size, raw size
+RAW_KINDS = frozenset("biufcmM")  # numpy dtypes sent as raw buffers: bool, int, float, complex, time
+ALIGN = 8
+PREDICTION = np.dtype("<f8")
 MESSAGE_CHARS = 500
 DETAIL_CHARS = 8000
 RUNNER_KINDS = frozenset(
@@ -40,6 +45,14 @@ class ProtocolError(ValueError):
     """The result frame is missing or does not match the request (reported as a crash)."""
 
 
+def frame_size(data: bytes | bytearray) -> int | None:
+    """Total size a frame starting at ``data`` announces, or None while its prefix is incomplete."""
+    if len(data) < PREFIX.size:
+        return None
+    json_size, raw_size = PREFIX.unpack_from(data)
+    return PREFIX.size + json_size + raw_size
+
+
 def _jsonable(value: object) -> object:
     """JSON form of the cell values ``json`` cannot encode itself (missing values become null)."""
     if value is pd.NA or value is pd.NaT:
@@ -57,43 +70,71 @@ def _column_name(name: object) -> object:
     return name if isinstance(name, (str, int, float, bool)) else str(name)
 
 
-def encode_request(code: str, frames: Mapping[str, pd.DataFrame]) -> bytes:
-    """The runner's request: source plus feature frames, column by column (floats round-trip via repr).
+class _RawSection:
+    """The request's raw section: column buffers, each starting on an 8-byte boundary."""
 
-    Columns, not rows: a numeric column becomes a list in one C call and the runner builds each column
-    in one step (100,000 rows x 8 columns: encoding 0.64 -> 0.40 s, the runner's decoding 0.31 -> 0.21 s).
+    def __init__(self) -> None:
+        self.chunks: list[bytes | np.ndarray] = []
+        self.size = 0
+
+    def add(self, values: np.ndarray) -> dict[str, object]:
+        entry = {"raw": values.dtype.str, "offset": self.size}
+        self.chunks.append(values)
+        self.size += values.nbytes
+        if pad := -self.size % ALIGN:
+            self.chunks.append(bytes(pad))
+            self.size += pad
+        return entry
+
+
+def _column(series: pd.Series, raw: _RawSection) -> object:
+    """A plain numpy column goes raw (little-endian, no conversion); anything else as JSON cell values."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in RAW_KINDS:
+        return raw.add(np.ascontiguousarray(series.to_numpy(), dtype=dtype.newbyteorder("<")))
+    return series.to_numpy(dtype=object).tolist()  # ``_jsonable`` handles what json cannot
+
+
+def encode_request(code: str, frames: Mapping[str, pd.DataFrame]) -> bytes:
+    """The runner's request frame: source plus feature frames, column by column.
+
+    Numeric, bool and datetime columns travel as raw buffers the runner wraps with ``np.frombuffer``
+    (100,000 rows x 8 columns: encoding 280 -> 11 ms, 12.5 -> 6.5 MB, the runner's decoding 150 -> 10 ms);
+    strings, categories, nullable and mixed columns as JSON lists, cell by cell, as before.
     Columns go by position, so duplicate or non-string names survive.
     """
+    raw = _RawSection()
     spec = {
         str(name): {
             "columns": [_column_name(c) for c in df.columns],
             "dtypes": [str(t) for t in df.dtypes],
             "rows": len(df),
-            "data": [_column_values(df.iloc[:, i]) for i in range(df.shape[1])],
+            "data": [_column(df.iloc[:, i], raw) for i in range(df.shape[1])],
         }
         for name, df in frames.items()
     }
-    return json.dumps({"code": code, "frames": spec}, default=_jsonable).encode("utf-8")
+    header = json.dumps({"code": code, "frames": spec}, default=_jsonable).encode("utf-8")
+    return b"".join([PREFIX.pack(len(header), raw.size), header, *raw.chunks])
 
 
-def _column_values(series: pd.Series) -> list[object]:
-    """Plain numeric columns convert in C; anything else cell by cell (``_jsonable`` handles the rest)."""
-    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "biuf":
-        return series.to_numpy().tolist()
-    return series.to_numpy(dtype=object).tolist()
-
-
-def _predictions(raw: object, expected: Mapping[str, int]) -> dict[str, list[float]]:
-    if not isinstance(raw, dict) or set(raw) != set(expected):
+def _predictions(listed: object, raw: memoryview, expected: Mapping[str, int]) -> dict[str, list[float]]:
+    """Check ``[[name, rows], ...]`` against the frames sent and the raw bytes, then read the floats."""
+    pairs = listed if isinstance(listed, list) else None
+    if pairs is None or not all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in pairs):
+        raise ProtocolError("result frame's predictions are not a list of [frame name, rows] pairs")
+    names = [name for name, _ in pairs]
+    if len(set(names)) != len(names) or set(names) != set(expected):
         raise ProtocolError(f"result frame's predictions do not match the frames sent {sorted(expected)}")
-    out = {}
-    for name, n in expected.items():
-        values = raw[name]
-        if not isinstance(values, list) or len(values) != n:
-            raise ProtocolError(f"result frame has a malformed prediction list for frame {name!r}")
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-            raise ProtocolError(f"result frame has non-numeric predictions for frame {name!r}")
-        out[name] = [float(v) for v in values]
+    for name, rows in pairs:
+        if type(rows) is not int or rows != expected[name]:
+            raise ProtocolError(f"result frame has {rows!r} predictions for {name!r}, sent {expected[name]}")
+    total = sum(expected.values())
+    if len(raw) != PREDICTION.itemsize * total:
+        raise ProtocolError(f"result frame has {len(raw)} bytes of predictions, not {total} float64")
+    out, offset = {}, 0
+    for name, rows in pairs:
+        out[name] = np.frombuffer(raw, PREDICTION, rows, offset).tolist()
+        offset += rows * PREDICTION.itemsize
     return out
 
 
@@ -102,20 +143,30 @@ def decode_result(stdout: bytes, expected: Mapping[str, int]) -> ExecutionResult
 
     NaN and infinities are kept as floats: the host's gates decide what they mean.
     """
-    if len(stdout) < HEADER.size:
+    size = frame_size(stdout)
+    if size is None:
         raise ProtocolError("no result frame")
-    (size,) = HEADER.unpack_from(stdout)
-    if size != len(stdout) - HEADER.size:
-        raise ProtocolError(f"result frame announces {size} bytes but {len(stdout) - HEADER.size} arrived")
+    if size != len(stdout):
+        arrived = len(stdout) - PREFIX.size
+        raise ProtocolError(f"result frame announces {size - PREFIX.size} bytes but {arrived} arrived")
+    json_size, _ = PREFIX.unpack_from(stdout)
+    view = memoryview(stdout)
     try:
-        frame = json.loads(stdout[HEADER.size :])
+        frame = json.loads(bytes(view[PREFIX.size : PREFIX.size + json_size]))
     except (ValueError, RecursionError) as exc:
         raise ProtocolError(f"result frame is not valid JSON: {exc}") from None
-    if not isinstance(frame, dict) or frame.get("kind") not in RUNNER_KINDS:
+    named = frame.get("kind") if isinstance(frame, dict) else None
+    if not isinstance(named, str) or named not in RUNNER_KINDS:  # a list would raise in a set lookup
         raise ProtocolError("result frame has no known outcome kind")
-    kind = OutcomeKind(frame["kind"])
+    kind = OutcomeKind(named)
     message, detail = frame.get("message", ""), frame.get("detail", "")
     if not isinstance(message, str) or not isinstance(detail, str):
         raise ProtocolError("result frame has a non-text message or detail")
-    predictions = _predictions(frame.get("predictions"), expected) if kind is OutcomeKind.OK else {}
+    raw = view[PREFIX.size + json_size :]
+    if kind is OutcomeKind.OK:
+        predictions = _predictions(frame.get("predictions"), raw, expected)
+    elif raw or frame.get("predictions"):
+        raise ProtocolError(f"result frame of a {kind.value} outcome carries predictions")
+    else:
+        predictions = {}
     return ExecutionResult(kind, predictions, message[:MESSAGE_CHARS], detail[-DETAIL_CHARS:])

@@ -3,12 +3,20 @@
 Standalone on purpose (stdlib + numpy + pandas, nothing from the project): it is copied into the image
 as ``/opt/ibl/runner.py`` and is the only trusted code inside the container.
 
-Protocol: one JSON request on stdin ``{"code": str, "frames": {name: {"columns", "dtypes", "rows", "data"}}}``
-(``data`` holds one list of values per column, in the order of ``columns``);
-one result frame on the *original* stdout: an 8-byte big-endian length, then UTF-8 JSON
-``{"kind", "predictions", "message", "detail"}``. Before any untrusted code runs, fd 1 and
-``sys.stdout`` are pointed at stderr, so whatever the code prints cannot be mistaken for the frame.
-The exit code is 0 whenever a frame was written; no frame means the process died (the host decides why).
+Protocol: both directions are one *frame*: a 16-byte prefix (two big-endian uint64: the JSON size and
+the raw size), that much UTF-8 JSON, then that many raw bytes; nothing is pickled or evaluated.
+
+- Request, the whole of stdin: JSON ``{"code": str, "frames": {name: {"columns", "dtypes", "rows",
+  "data"}}}``; ``data`` holds one entry per column, in the order of ``columns``: either a list of JSON
+  values (strings, categories, nullable and mixed columns), or ``{"raw": numpy dtype, "offset": int}``,
+  ``rows`` little-endian items at that offset of the raw section (numeric, bool, datetime columns).
+- Result, on the *original* stdout: JSON ``{"kind", "message", "detail", "predictions": [[name, rows],
+  ...]}``; when ``kind`` is ``ok`` the raw section holds each frame's predictions as little-endian
+  float64, in the listed order, and nothing else (it is empty otherwise).
+
+Before any untrusted code runs, fd 1 and ``sys.stdout`` are pointed at stderr, so whatever the code
+prints cannot be mistaken for the frame. The exit code is 0 whenever a frame was written; no frame means
+the process died (the host decides why).
 """
 
 from __future__ import annotations
@@ -33,9 +41,12 @@ SOURCE_NAME = "<candidate>"
 DETAIL_LINES = 40
 DETAIL_CHARS = 4000
 MESSAGE_CHARS = 300
+PREFIX = struct.Struct(">QQ")  # JSON size, raw size
+RAW_KINDS = frozenset("biufcmM")  # bool, int, float, complex, timedelta, datetime: np.frombuffer-able
+PREDICTION = np.dtype("<f8")
 
-# Bound before untrusted code runs, so monkeypatching json/os/sys cannot break the result frame.
-_dumps, _write, _exit, _getpid = json.dumps, os.write, os._exit, os.getpid
+# Bound before untrusted code runs, so monkeypatching json/os/sys/struct cannot break the result frame.
+_dumps, _write, _exit, _getpid, _pack = json.dumps, os.write, os._exit, os.getpid, PREFIX.pack
 
 
 class Fault(Exception):
@@ -93,16 +104,41 @@ def _classify(exc: BaseException, where: str) -> Fault:
     return Fault(kind, message, _trimmed_traceback(exc))
 
 
-def load_frames(spec: dict) -> dict[str, pd.DataFrame]:
-    """Rebuild the feature frames; a dtype that cannot be restored is left as pandas inferred it."""
+def parse_request(raw: bytes) -> tuple[dict, memoryview]:
+    """Split the request frame into its JSON header and its raw section (a view, not a copy)."""
+    if len(raw) < PREFIX.size:
+        raise ValueError(f"request of {len(raw)} bytes has no prefix")
+    json_size, raw_size = PREFIX.unpack_from(raw)
+    if PREFIX.size + json_size + raw_size != len(raw):
+        raise ValueError(f"request announces {json_size + raw_size} bytes, {len(raw) - PREFIX.size} arrived")
+    view = memoryview(raw)
+    return json.loads(view[PREFIX.size : PREFIX.size + json_size].tobytes()), view[PREFIX.size + json_size :]
+
+
+def _column(entry: object, rows: int, body: memoryview) -> object:
+    """A column's values: the JSON list itself, or the raw buffer it points at (wrapped, not copied)."""
+    if isinstance(entry, list):
+        return entry
+    dtype = np.dtype(entry["raw"])
+    if dtype.kind not in RAW_KINDS:
+        raise ValueError(f"raw column of dtype {dtype} (only plain numeric, bool and datetime columns)")
+    return np.frombuffer(body, dtype, rows, entry["offset"])
+
+
+def load_frames(spec: dict, body: memoryview) -> dict[str, pd.DataFrame]:
+    """Rebuild the feature frames; a dtype that cannot be restored is left as pandas inferred it.
+
+    The frames own their data (``copy=True``): nothing the model does to them reaches the request buffer.
+    """
     frames = {}
     for name, frame in spec.items():
-        columns, dtypes = frame["columns"], frame["dtypes"]
-        data = dict(enumerate(frame["data"]))
-        df = pd.DataFrame(data, index=range(frame["rows"]), columns=range(len(columns)))
-        for i, dtype in enumerate(dtypes):
-            with contextlib.suppress(TypeError, ValueError):
-                df[i] = df[i].astype(dtype)
+        columns, dtypes, rows = frame["columns"], frame["dtypes"], frame["rows"]
+        data = {i: _column(entry, rows, body) for i, entry in enumerate(frame["data"])}
+        df = pd.DataFrame(data, index=range(rows), columns=range(len(columns)), copy=True)
+        for i, (now, dtype) in enumerate(zip([str(t) for t in df.dtypes], dtypes, strict=True)):
+            if now != dtype:
+                with contextlib.suppress(TypeError, ValueError):
+                    df[i] = df[i].astype(dtype)
         df.columns = columns
         frames[name] = df
     return frames
@@ -140,8 +176,8 @@ def load_model(code: str) -> Callable[[pd.DataFrame], object]:
     return predict
 
 
-def _values(out: object, n: int, where: str) -> list[float]:
-    """Coerce a return value to n plain floats, or raise an invalid_output Fault saying precisely why."""
+def _values(out: object, n: int, where: str) -> np.ndarray:
+    """Coerce a return value to n float64s, or raise an invalid_output Fault saying precisely why."""
     if isinstance(out, (pd.Series, pd.Index)) and (
         pd.api.types.is_numeric_dtype(out.dtype) or pd.api.types.is_bool_dtype(out.dtype)
     ):
@@ -153,7 +189,7 @@ def _values(out: object, n: int, where: str) -> list[float]:
     if len(arr) != n:
         raise Fault("invalid_output", f"{where} returned {len(arr)} values, expected {n} (one per row)")
     if arr.dtype.kind in "biuf":
-        return arr.astype(np.float64).tolist()
+        return arr.astype(PREDICTION)  # a copy: the frame never shares memory the model still holds
     if arr.dtype.kind != "O":
         raise Fault("invalid_output", f"{where} returned values of dtype {arr.dtype}, expected numbers")
     floats = []
@@ -162,27 +198,27 @@ def _values(out: object, n: int, where: str) -> list[float]:
             shown = _one_line(_safe(value, repr))[:60]
             raise Fault("invalid_output", f"{where} returned {shown} ({type(value).__name__}) at row {i}")
         floats.append(float(value))
-    return floats
+    return np.array(floats, dtype=PREDICTION)
 
 
 def run(raw: bytes) -> dict:
     """Evaluate one raw request; model faults become a result dict, never an exception."""
     try:
-        request = json.loads(raw)
-        frames = load_frames(request["frames"])
+        request, body = parse_request(raw)
+        frames = load_frames(request["frames"], body)
     except Exception as exc:
         return {"kind": "sandbox_error", "message": _one_line(f"bad request: {exc!r}")}
     try:
         predict = load_model(request["code"])
         predictions = {}
         for name, df in frames.items():
-            where = f"predict on frame {name!r}"
+            where, rows = f"predict on frame {name!r}", len(df)  # counted before the model can drop rows
             try:
-                out = predict(df.copy())
+                out = predict(df)
             except BaseException as exc:
                 raise _classify(exc, where) from None
             try:
-                predictions[name] = _values(out, len(df), where)
+                predictions[name] = _values(out, rows, where)
             except Fault:
                 raise
             except BaseException as exc:
@@ -194,11 +230,15 @@ def run(raw: bytes) -> dict:
 
 
 def write_frame(fd: int, result: dict) -> None:
-    """Write the one length-prefixed result frame, completely."""
-    data = _dumps(result).encode("utf-8")
-    view = memoryview(struct.pack(">Q", len(data)) + data)
-    while view:
-        view = view[_write(fd, view) :]
+    """Write the one result frame, completely: predictions go as float64 buffers after the JSON."""
+    arrays = result["predictions"]
+    header = {**result, "predictions": [[name, len(values)] for name, values in arrays.items()]}
+    data = _dumps(header).encode("utf-8")
+    raw_size = sum(values.nbytes for values in arrays.values())
+    for chunk in (_pack(len(data), raw_size) + data, *arrays.values()):
+        view = memoryview(chunk).cast("B")
+        while view:
+            view = view[_write(fd, view) :]
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from sandbox.docker_executor import DockerExecutor
 from sandbox.results import OutcomeKind
-from tests.sandbox.support import FRAME
+from tests.sandbox.support import FRAME, every_dtype
 
 pytestmark = pytest.mark.docker
 
@@ -52,6 +52,20 @@ def test_dtypes_survive_the_trip(executor: DockerExecutor) -> None:
     """
     result = run(executor, code, {"v": frame})
     assert result.predictions == {"v": [1.0, 0.1 + 2021]}
+
+
+def test_every_dtype_arrives_with_its_values(executor: DockerExecutor) -> None:
+    """The container's pandas (no pyarrow) rebuilds what the host sent: same dtypes, same JSON dump."""
+    frame, dump = every_dtype(), {"date_format": "iso", "date_unit": "ns"}
+    code = f"""
+        def predict(df):
+            dtypes = [str(t) for t in df.dtypes] == {[str(t) for t in frame.dtypes]!r}
+            values = df.to_json(**{dump!r}) == {frame.to_json(**dump)!r}
+            return [float(dtypes), float(values), 0.0, 0.0]
+    """
+    result = run(executor, code, {"v": frame})
+    assert result.kind is OutcomeKind.OK, result
+    assert result.predictions == {"v": [1.0, 1.0, 0.0, 0.0]}
 
 
 def test_syntax_error_names_the_line(executor: DockerExecutor) -> None:
