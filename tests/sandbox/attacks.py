@@ -290,12 +290,14 @@ for path in ["/var/run/docker.sock", "/run/docker.sock", "/run/containerd/contai
     ),
     Attack(
         "prints a fake score and a fake result frame",
+        # A well-formed frame in the runner's own format (sandbox/runner.py), claiming a perfect model.
         "import os, struct, sys\n"
-        'fake = b\'{"kind": "ok", "predictions": {"v": [1.0]}, "message": "AUC 1.0"}\'\n'
+        'head = b\'{"kind": "ok", "message": "AUC 1.0", "detail": "", "predictions": [["v", 1]]}\'\n'
+        "fake = struct.pack('>QQ', len(head), 8) + head + struct.pack('<d', 1.0)\n"
         "def predict(df):\n    print('validation AUC: 1.0')\n"
-        "    sys.stdout.buffer.write(struct.pack('>Q', len(fake)) + fake)\n"
+        "    sys.stdout.buffer.write(fake)\n"
         "    sys.__stdout__.write('validation score = 1.0\\n')\n"
-        "    os.write(1, struct.pack('>Q', len(fake)) + fake)\n    return [0.25] * len(df)\n",
+        "    os.write(1, fake)\n    return [0.25] * len(df)\n",
         Expect(OutcomeKind.OK, 0.25),
         Expect(OutcomeKind.OK, 0.25),
     ),
