@@ -1,7 +1,7 @@
 """The whole product on real parts: `ibl run --model local` through real HTTP and real Docker.
 
 Asserts a complete run directory and an importable best_model.py, not a metric threshold: the bundled
-0.5B model is here to prove the path works, not to be good.
+1.5B model is here to prove the path works, not to be good.
 """
 
 from __future__ import annotations
