@@ -170,11 +170,14 @@ def drop_privileges_args(tools: HostTools) -> list[str]:
     ]
 
 
-def process_command(tools: HostTools, limits: SandboxLimits, runner_dir: str) -> list[str]:
-    """The whole command line: prlimit -> bwrap -> setpriv -> python -I runner.py."""
+def confined_command(tools: HostTools, limits: SandboxLimits, runner_dir: str) -> list[str]:
+    """bwrap -> setpriv -> python -I runner.py: fixed for an executor, so it is built once.
+
+    The full command line is ``limit_args(...) + confined_command(...)``; only the prlimit part changes
+    between runs (its process cap counts the sandbox user's tasks at launch).
+    """
     inside = RUNNER_DIR_INSIDE if tools.bubblewrap else runner_dir
     return [
-        *limit_args(tools, limits),
         *bubblewrap_args(tools, limits, runner_dir),
         *drop_privileges_args(tools),
         sys.executable,

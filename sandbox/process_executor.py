@@ -22,7 +22,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from sandbox.confinement import SANDBOX_ENV, HostTools, missing_isolation, process_command, unusable_reason
+from sandbox.confinement import (
+    SANDBOX_ENV,
+    HostTools,
+    confined_command,
+    limit_args,
+    missing_isolation,
+    unusable_reason,
+)
 from sandbox.errors import SandboxError, SandboxUnavailable
 from sandbox.hardening import DEFAULT_LIMITS, SandboxLimits
 from sandbox.pipes import exchange_pipes
@@ -59,6 +66,7 @@ class ProcessExecutor:
         os.chmod(self._runner_dir, 0o755)
         shutil.copy(RUNNER, Path(self._runner_dir, "runner.py"))
         os.chmod(Path(self._runner_dir, "runner.py"), 0o644)
+        self._confined = confined_command(self.tools, limits, self._runner_dir)
         smoke = self.run(SMOKE_TEST, {"smoke": pd.DataFrame({"x": [1.0]})})
         if smoke.kind is not OutcomeKind.OK:
             self.close()
@@ -94,7 +102,7 @@ class ProcessExecutor:
         """Start, exchange, wait, and kill the whole process group whatever happened."""
         if self.tools.is_root:  # without bubblewrap the scratch dir is the code's working directory
             os.chown(scratch, self.tools.sandbox_uid, self.tools.sandbox_uid)
-        command = process_command(self.tools, self.limits, self._runner_dir or "")
+        command = [*limit_args(self.tools, self.limits), *self._confined]
         deadline = time.monotonic() + self.limits.timeout_s
         try:
             process = subprocess.Popen(  # a fixed command line from sandbox.confinement

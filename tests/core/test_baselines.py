@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from ibl_agents.baselines import BASELINES, baseline_predictions, baseline_scores, linear_svm
-from ibl_agents.config import DataConfig
+from ibl_agents.config import BASELINE_NAMES, DataConfig
 from ibl_agents.data_loading import prepare_data
 from ibl_agents.dataset import Dataset, load_dataset
 from ibl_agents.scoring import metrics
@@ -115,3 +115,7 @@ def test_categorical_and_empty_columns_are_encoded_without_warnings() -> None:
     splits = Splits(train=list(range(12)), folds=[list(range(12, 40))], test=list(range(40, 60)))
     for name, per_split in baseline_scores(dataset, splits, ALL).items():
         assert per_split["test"]["auc"] > 0.9, name
+
+
+def test_config_lists_exactly_the_registered_baselines() -> None:
+    assert tuple(BASELINES) == BASELINE_NAMES

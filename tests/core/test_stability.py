@@ -133,10 +133,3 @@ def test_misaligned_replicates_and_unknown_test_are_errors() -> None:
         compare_paired(_auc(0.9, 0.8), _auc(0.8))
     with pytest.raises(ValueError, match="unknown test 'sign'; choose from: t, wilcoxon"):
         compare_paired(_auc(0.9), _auc(0.8), test="sign")  # type: ignore[arg-type]
-
-
-def test_config_lists_exactly_the_registered_baselines() -> None:
-    from ibl_agents.baselines import BASELINES
-    from ibl_agents.config import BASELINE_NAMES
-
-    assert tuple(BASELINES) == BASELINE_NAMES
