@@ -7,8 +7,6 @@ environment problem (one line naming the fix).
 from __future__ import annotations
 
 import json
-import signal
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +16,7 @@ from rich.markup import escape
 
 from ibl_agents.config import FEEDBACK_CHANNELS, RefineConfig, apply_overrides, load_config_file
 from ibl_agents.errors import IblError
+from ibl_agents.interrupts import exit_cleanly_on_signals
 from sandbox.errors import SandboxError
 
 app = typer.Typer(
@@ -46,11 +45,6 @@ Examples:
 
   ibl run data.csv --target y --model openai:qwen2.5-coder --base-url http://localhost:11434/v1
 """
-
-
-def _exit_cleanly_on_sigterm() -> None:
-    """Turn SIGTERM into SystemExit so context managers stop the model server and remove containers."""
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def _fail(message: str) -> typer.Exit:
@@ -105,7 +99,7 @@ def run(
     from ibl_agents.progress import LiveProgress, print_report
     from ibl_agents.refine import refine
 
-    _exit_cleanly_on_sigterm()
+    exit_cleanly_on_signals()
     try:
         settings = load_config_file(config) if config else RefineConfig()
         apply_overrides(
@@ -182,7 +176,7 @@ def experiment(
     """
     from ibl_agents.experiment.runner import run_experiment
 
-    _exit_cleanly_on_sigterm()
+    exit_cleanly_on_signals()
     try:
         result = run_experiment(
             config,
@@ -244,7 +238,7 @@ def score(
     """
     from ibl_agents.score_file import score_file
 
-    _exit_cleanly_on_sigterm()
+    exit_cleanly_on_signals()
     try:
         result = score_file(model, data, target, sandbox=sandbox)
     except (IblError, SandboxError) as exc:
