@@ -119,7 +119,8 @@ def baseline_predictions(
         model = BASELINES[name](len(train))
         model.fit(features.iloc[splits.train], train)
         predictions[name] = {
-            split: _positive_scores(model, features.iloc[rows[split]]) for split in SPLIT_NAMES
+            split: _positive_scores(model, features.iloc[rows[split]]) if rows[split] else np.empty(0)
+            for split in SPLIT_NAMES
         }
     return predictions
 
@@ -137,7 +138,10 @@ def baseline_metrics(
     """Metrics of ``baseline_predictions`` output, for callers that also keep the per-row scores."""
     labels, rows = dataset.y.to_numpy(), _split_rows(splits)
     return {
-        name: {split: metrics(labels[rows[split]], scores[split]) for split in SPLIT_NAMES}
+        name: {
+            split: metrics(labels[rows[split]], scores[split]) if rows[split] else {}  # no test rows: none
+            for split in SPLIT_NAMES
+        }
         for name, scores in predictions.items()
     }
 

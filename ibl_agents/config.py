@@ -42,7 +42,7 @@ class DataConfig:
     target: str = ""  # label column
     test_path: str | None = None  # file used as the locked test split instead of a random split
     train_rows: int | None = None  # show exactly the first N non-test rows (the paper's protocol)
-    test_fraction: float = 0.2  # locked test share when no test file is given
+    test_fraction: float = 0.2  # locked test share when no test file is given; 0: no locked test split
     train_fraction: float = 0.5  # share of the remaining rows shown to the LLM; the rest validate
     n_folds: int = 3  # validation folds; acceptance uses all of them
     drop_columns: list[str] = field(default_factory=list)  # features to remove before anything else
@@ -151,7 +151,10 @@ class RefineConfig:
                 set(self.loop.baselines) <= set(BASELINE_NAMES),
                 f"loop.baselines may hold only {', '.join(BASELINE_NAMES)}",
             ),
-            (0 < self.data.test_fraction < 1, "data.test_fraction must be between 0 and 1"),
+            (
+                0 <= self.data.test_fraction < 1,
+                "data.test_fraction must be >= 0 (0: no locked test split) and < 1",
+            ),
             (0 < self.data.train_fraction < 1, "data.train_fraction must be between 0 and 1"),
             (self.data.n_folds >= 1, "data.n_folds must be >= 1"),
             (self.data.train_rows is None or self.data.train_rows >= 2, "data.train_rows must be >= 2"),

@@ -156,7 +156,7 @@ def _summarize(state: RefinementState, ctx: RunContext, warnings: list[str], sta
     validation = next((c["validation"] for c in candidates if c["id"] == best_id), {})
     test: dict[str, float] = {}
     best_scores: list[float] | None = None
-    if best_code is not None:
+    if best_code is not None and ctx.splits.test:  # data.test_fraction 0 leaves no test rows
         held_out = score_on_rows(best_code, ctx.dataset, ctx.splits.test, ctx.executor)
         test, best_scores = (held_out.metrics, held_out.predictions) if held_out.ok else ({}, None)
         if not held_out.ok:

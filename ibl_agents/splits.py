@@ -42,13 +42,17 @@ def make_splits(
 ) -> Splits:
     """Split row positions of ``y``.
 
-    ``fixed_test`` pins the locked test rows (``--test FILE``). ``train_rows`` takes exactly the first N
-    remaining rows in file order as train rows, as in the IBL paper; otherwise a stratified, seeded share.
+    ``fixed_test`` pins the locked test rows (``--test FILE``). ``test_fraction`` 0 means no locked test
+    split (the sklearn estimators: sklearn's own cross-validation holds rows out). ``train_rows`` takes
+    exactly the first N remaining rows in file order as train rows, as in the IBL paper; otherwise a
+    stratified, seeded share.
     """
     positions = np.arange(len(y))
     if fixed_test is not None:
         test = np.asarray(sorted(fixed_test), dtype=int)
         rest = np.setdiff1d(positions, test)
+    elif test_fraction == 0:
+        test, rest = np.asarray([], dtype=int), positions
     else:
         rest, test = _stratified(positions, y, test_fraction, seed, "locked test")
     if train_rows is not None:
