@@ -1,7 +1,10 @@
 """ibl-agents: LLM-written code models (Inductive-bias Learning), refined until they hold up.
 
-The public surface is ``__all__``; everything else may change between releases.
+The public surface is ``__all__``; everything else may change between releases. The scikit-learn
+estimators are imported on first use (``from ibl_agents import IBLClassifier``), not by the CLI.
 """
+
+from typing import Any
 
 from ibl_agents.config import (
     DataConfig,
@@ -34,6 +37,7 @@ __all__ = [
     "ExperimentError",
     "ExperimentResult",
     "FileScore",
+    "IBLClassifier",
     "IblError",
     "LoopConfig",
     "ModelAssetError",
@@ -50,3 +54,14 @@ __all__ = [
     "run_experiment",
     "score_file",
 ]
+
+_ESTIMATORS = ("IBLClassifier",)
+
+
+def __getattr__(name: str) -> Any:
+    """Lazy access to the sklearn estimators, so importing the package for the CLI stays cheap."""
+    if name in _ESTIMATORS:
+        from ibl_agents import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module 'ibl_agents' has no attribute {name!r}")

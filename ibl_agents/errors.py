@@ -8,14 +8,23 @@
     ├── ProviderError             a chat model cannot be created or called for good
     │   └── ModelServerError      the embedded llama.cpp server failed to start or died
     ├── ModelAssetError           a bundled model cannot be assembled or fails its checksum
-    └── ExperimentError           a sweep cell could not run (wraps the cause; finished cells are kept)
+    ├── ExperimentError           a sweep cell could not run (wraps the cause; finished cells are kept)
+    ├── CodeModelError            a fitted or loaded code model failed where sklearn needs an answer
+    └── NoValidModelError         an estimator's fit ended without any valid code model
     sandbox.errors.SandboxError   infrastructure of the sandbox (kept in ``sandbox`` so that package
     ├── SandboxUnavailable        imports nothing from here): no Docker daemon, ...
     └── SandboxImageError         sandbox image missing or unbuildable
 
-A code model that crashes, times out or returns garbage never raises: it is an
-``sandbox.results.OutcomeKind`` in the candidate's record.
+A code model that crashes, times out or returns garbage never raises inside the loop: it is an
+``sandbox.results.OutcomeKind`` in the candidate's record. Outside the loop (an sklearn estimator's
+``predict``, ``load``) nothing can absorb it, so ``CodeModelError`` carries that kind instead.
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.results import OutcomeKind
 
 
 class IblError(Exception):
@@ -44,3 +53,19 @@ class ModelAssetError(IblError):
 
 class ExperimentError(IblError):
     """A cell of an experiment could not run; the message names the cell and the cause."""
+
+
+class CodeModelError(IblError):
+    """A code model failed outside the loop (predict, load); ``kind`` says how, as in a candidate record."""
+
+    def __init__(self, kind: OutcomeKind, message: str) -> None:
+        super().__init__(f"{kind.value}: {message}")
+        self.kind = kind
+
+
+class NoValidModelError(IblError):
+    """``fit`` ended without a valid code model; ``summary`` (a ``RunSummary``) holds every candidate."""
+
+    def __init__(self, message: str, summary: Any) -> None:
+        super().__init__(message)
+        self.summary = summary

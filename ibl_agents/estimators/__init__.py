@@ -1,0 +1,10 @@
+"""scikit-learn estimators over the refinement loop: ``fit`` runs ``refine()``, ``predict`` runs the
+selected code model in the sandbox.
+
+inputs (X, y -> frames) -> params (-> RefineConfig) -> base (fit / save / load) -> prediction (sandbox)
+-> classifier; model_file reads and writes best_model.py.
+"""
+
+from ibl_agents.estimators.classifier import IBLClassifier
+
+__all__ = ["IBLClassifier"]

@@ -1,0 +1,196 @@
+"""What both estimators share: parameters, ``fit`` through ``refine()``, sandboxed prediction, save/load.
+
+sklearn conventions: ``__init__`` stores its arguments unchanged and does nothing else; ``fit`` validates
+them (``RefineConfig.validate``) and sets the attributes ending in ``_``; ``predict`` opens a sandbox per
+call (``prediction``), so a fitted estimator holds only plain values and needs no ``close()``.
+
+No locked test split by default (``test_fraction=0``): every row of ``X`` is a train row (shown to the
+LLM) or a validation row (accepts candidates and stops the loop), because sklearn's own
+``cross_val_score`` / ``GridSearchCV`` / ``train_test_split`` already hold out the rows a user scores on;
+a second, hidden hold-out would silently fit on fewer rows. ``test_fraction=0.2`` restores the CLI's
+locked test split and fills ``test_scores_``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from ibl_agents.config import RefineConfig
+from ibl_agents.contract import check_contract
+from ibl_agents.errors import CodeModelError, DataError, NoValidModelError
+from ibl_agents.estimators.inputs import feature_frame, fitted_columns, generated_names, labeled_frame
+from ibl_agents.estimators.model_file import (
+    COLUMNS_KEY,
+    ESTIMATOR_KEY,
+    ModelFile,
+    read_model_file,
+    write_model_file,
+)
+from ibl_agents.estimators.params import refine_config
+from ibl_agents.estimators.prediction import predict_in_sandbox
+from ibl_agents.progress import LiveProgress
+from ibl_agents.providers import ChatModels
+from ibl_agents.refine import RunSummary, refine
+
+
+class IBLEstimator(BaseEstimator):
+    """Base of ``IBLClassifier`` and ``IBLRegressor``; see the README's scikit-learn section."""
+
+    _y_numeric = False  # the regressor asks sklearn to convert y to numbers
+
+    def __init__(
+        self,
+        model: str = "local",
+        *,
+        critic_model: str | None = None,
+        base_url: str | None = None,
+        temperature: float = 0.7,
+        max_iters: int = 8,
+        strategy: str = "refine",
+        patience: int = 3,
+        metric: str | None = None,
+        train_rows: int | None = None,
+        train_fraction: float = 0.5,
+        n_folds: int = 3,
+        test_fraction: float = 0.0,
+        seed: int = 0,
+        sandbox: str = "docker",
+        runs_dir: str = "runs",
+        cache: bool = True,
+        settings: dict[str, Any] | None = None,
+        chat_models: Callable[[], ChatModels] | None = None,
+        verbose: int = 0,
+    ) -> None:
+        self.model = model
+        self.critic_model = critic_model
+        self.base_url = base_url
+        self.temperature = temperature
+        self.max_iters = max_iters
+        self.strategy = strategy
+        self.patience = patience
+        self.metric = metric
+        self.train_rows = train_rows
+        self.train_fraction = train_fraction
+        self.n_folds = n_folds
+        self.test_fraction = test_fraction
+        self.seed = seed
+        self.sandbox = sandbox
+        self.runs_dir = runs_dir
+        self.cache = cache
+        self.settings = settings
+        self.chat_models = chat_models
+        self.verbose = verbose
+
+    def fit(self, X: Any, y: Any) -> Self:
+        """Run the refinement loop on ``X``/``y``; raises ``NoValidModelError`` if no candidate was valid."""
+        config = refine_config(self.get_params(), type(self).__name__)
+        frame, labels, target = labeled_frame(self, X, y, y_numeric=self._y_numeric)
+        config.data.target = target
+        self._check_target(labels)
+        summary = self._refine(config, frame)
+        if not summary.ok or summary.best_code is None:
+            raise NoValidModelError(_no_model_message(summary), summary)
+        run_dir = Path(summary.run_dir)
+        self.summary_: RunSummary | None = summary
+        self.run_dir_: str | None = summary.run_dir
+        self.code_ = summary.best_code
+        self.validation_scores_ = dict(summary.validation)
+        self.test_scores_ = dict(summary.test)
+        self.provenance_ = read_model_file(run_dir / "best_model.py").header
+        self._learn_output(json.loads((run_dir / "manifest.json").read_text(encoding="utf-8")))
+        return self
+
+    def save(self, path: str | Path) -> Path:
+        """Write the code model as a standalone best_model.py that ``load`` (and ``import``) can read."""
+        check_is_fitted(self, "code_")
+        header = {
+            **self.provenance_,
+            ESTIMATOR_KEY: type(self).__name__,
+            COLUMNS_KEY: json.dumps(fitted_columns(self)),
+            **self._output_header(),
+        }
+        return write_model_file(Path(path), self.code_, header)
+
+    @classmethod
+    def _from_file(cls, path: Path, params: dict[str, Any]) -> tuple[Self, ModelFile]:
+        """A fitted estimator from a model file: contract checked, columns restored; ``params`` as in
+        ``__init__`` (the sandbox settings are used by ``predict``)."""
+        model_file = read_model_file(path)
+        written_by = model_file.header.get(ESTIMATOR_KEY)
+        if written_by not in (None, cls.__name__):
+            raise DataError(f"{path} was saved by {written_by}; load it with {written_by}.load")
+        violation = check_contract(model_file.code, model_file.target())
+        if violation is not None:
+            raise CodeModelError(
+                violation.kind, f"{path} breaks the code-model contract: {violation.message}"
+            )
+        columns = model_file.columns()
+        if not columns:
+            raise DataError(
+                f"{path} names no feature columns: its header needs a 'columns: [...]' (JSON) or"
+                " 'features: a, b' line, as save() and ibl run write"
+            )
+        estimator = cls(**params)
+        estimator.code_, estimator.provenance_ = model_file.code, model_file.header
+        estimator.summary_, estimator.run_dir_ = None, None
+        estimator.validation_scores_, estimator.test_scores_ = {}, {}
+        estimator.n_features_in_ = len(columns)
+        if columns != generated_names(len(columns)):
+            estimator.feature_names_in_ = np.asarray(columns, dtype=object)
+        return estimator, model_file
+
+    def _predict_scores(self, X: Any) -> np.ndarray:
+        """The code model's output on ``X``, computed in a fresh sandbox."""
+        check_is_fitted(self, "code_")
+        frame = feature_frame(self, X)
+        box = refine_config(self.get_params(), type(self).__name__).sandbox
+        return predict_in_sandbox(self.code_, frame, box)
+
+    def _refine(self, config: RefineConfig, frame: pd.DataFrame) -> RunSummary:
+        models = self.chat_models() if self.chat_models is not None else None
+        progress = LiveProgress(Console(stderr=True), config.loop.metric) if self.verbose else None
+        return refine(
+            config, frame=frame, models=models, on_event=progress, log=print if self.verbose else _quiet
+        )
+
+    def _check_target(self, labels: np.ndarray) -> None:
+        """Task-specific checks of ``y`` before any model call (the classifier sets ``classes_``)."""
+
+    def _learn_output(self, manifest: dict[str, Any]) -> None:
+        """Task-specific: what the code's output means, from the run's manifest."""
+
+    def _output_header(self) -> dict[str, str]:
+        """Task-specific header lines ``load`` needs."""
+        return {}
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # the contract asks code models to handle missing values
+        tags.input_tags.string = True  # text categories reach the code model as they are
+        tags.non_deterministic = not self.cache and self.temperature > 0  # cached replies replay exactly
+        return tags
+
+
+def _quiet(line: str) -> None:
+    """verbose=0: the local model server's start-up lines are not printed."""
+
+
+def _no_model_message(summary: RunSummary) -> str:
+    kinds = Counter(c["kind"] for c in summary.candidates)
+    outcomes = ", ".join(f"{kind} x{n}" for kind, n in kinds.most_common()) or "no candidate"
+    detail = f" ({summary.stop_detail})" if summary.stop_detail else ""
+    return (
+        f"no valid code model after {summary.iterations} iteration(s): {outcomes};"
+        f" stop: {summary.stop_reason}{detail}. Candidates and feedback are in {summary.run_dir};"
+        " raise max_iters or try another model"
+    )

@@ -1,0 +1,83 @@
+"""``best_model.py`` files, read and written: a provenance docstring of ``key: value`` lines, then the code.
+
+The format is the run directory's (``artifacts.best_model_source``), so a saved estimator is a standalone
+module too (``from best_model import predict``). The estimator adds three keys that ``load`` needs:
+``estimator`` (which class wrote it), ``columns`` (JSON list: the frame ``predict`` receives) and, for a
+classifier, ``classes`` (JSON list: the labels in the order of the code's output, so a binary code model
+returns the probability of the last one). A run directory's own file has none of them: ``columns`` then
+comes from its ``features`` line, and ``classes`` must be given to ``load``.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ibl_agents.artifacts import best_model_source, write_text
+from ibl_agents.errors import DataError
+
+ESTIMATOR_KEY, COLUMNS_KEY, CLASSES_KEY = "estimator", "columns", "classes"
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    code: str  # the code model without the provenance docstring
+    header: dict[str, str]  # the docstring's ``key: value`` lines, in order
+
+    def json_value(self, key: str) -> Any:
+        """A header value written as JSON (``columns``, ``classes``); None when the key is absent."""
+        if key not in self.header:
+            return None
+        try:
+            return json.loads(self.header[key])
+        except json.JSONDecodeError as exc:
+            raise DataError(f"the {key!r} line of the model file is not JSON: {exc}") from exc
+
+    def columns(self) -> list[str] | None:
+        listed = self.json_value(COLUMNS_KEY)
+        if listed is not None:
+            return [str(name) for name in listed]
+        features = self.header.get("features")
+        return features.split(", ") if features else None
+
+    def target(self) -> str:
+        """The label column's name: a run writes ``target: name (1 = label)``."""
+        return self.header.get("target", "").split(" (1 = ")[0]
+
+
+def write_model_file(path: Path, code: str, header: dict[str, Any]) -> Path:
+    write_text(path, best_model_source(code, header))
+    return path
+
+
+def read_model_file(path: Path) -> ModelFile:
+    """Split a best_model.py into its header and code; DataError when the file cannot be one."""
+    if not path.is_file():
+        raise DataError(f"model file not found: {path} (pass a best_model.py written by a run or by save())")
+    try:
+        text = path.read_text(encoding="utf-8")
+        tree = ast.parse(text)
+    except (UnicodeDecodeError, SyntaxError) as exc:
+        raise DataError(f"{path} is not a Python code model: {exc}") from exc
+    docstring = ast.get_docstring(tree, clean=False) if tree.body else None
+    if docstring is None:
+        return ModelFile(text, {})
+    code = "".join(text.splitlines(keepends=True)[tree.body[0].end_lineno or 0 :]).lstrip("\n")
+    return ModelFile(code, _header(docstring))
+
+
+def _header(docstring: str) -> dict[str, str]:
+    """The ``key: value`` block between the docstring's title and its closing usage note."""
+    lines = docstring.splitlines()
+    start = lines.index("") + 1 if "" in lines else len(lines)
+    header = {}
+    for line in lines[start:]:
+        if not line.strip():
+            break
+        key, sep, value = line.partition(": ")
+        if sep:
+            header[key.strip()] = value.strip()
+    return header
