@@ -1,4 +1,5 @@
-"""What both estimators share: parameters, ``fit`` through ``refine()``, sandboxed prediction, save/load.
+"""What both estimators share: ``fit`` through ``refine()``, sandboxed prediction, save/load (the
+parameters are in ``params``).
 
 sklearn conventions: ``__init__`` stores its arguments unchanged and does nothing else; ``fit`` validates
 them (``RefineConfig.validate``) and sets the attributes ending in ``_``; ``predict`` opens a sandbox per
@@ -15,81 +16,35 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Self
 
 import numpy as np
 import pandas as pd
 from rich.console import Console
-from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ibl_agents.config import RefineConfig
-from ibl_agents.contract import check_contract
-from ibl_agents.errors import CodeModelError, DataError, NoValidModelError
+from ibl_agents.errors import NoValidModelError
 from ibl_agents.estimators.inputs import feature_frame, fitted_columns, generated_names, labeled_frame
 from ibl_agents.estimators.model_file import (
     COLUMNS_KEY,
     ESTIMATOR_KEY,
     ModelFile,
+    load_model_file,
     read_model_file,
     write_model_file,
 )
-from ibl_agents.estimators.params import refine_config
+from ibl_agents.estimators.params import EstimatorParams, refine_config
 from ibl_agents.estimators.prediction import predict_in_sandbox
 from ibl_agents.progress import LiveProgress
-from ibl_agents.providers import ChatModels
 from ibl_agents.refine import RunSummary, refine
 
 
-class IBLEstimator(BaseEstimator):
+class IBLEstimator(EstimatorParams):
     """Base of ``IBLClassifier`` and ``IBLRegressor``; see the README's scikit-learn section."""
 
     _y_numeric = False  # the regressor asks sklearn to convert y to numbers
-
-    def __init__(
-        self,
-        model: str = "local",
-        *,
-        critic_model: str | None = None,
-        base_url: str | None = None,
-        temperature: float = 0.7,
-        max_iters: int = 8,
-        strategy: str = "refine",
-        patience: int = 3,
-        metric: str | None = None,
-        train_rows: int | None = None,
-        train_fraction: float = 0.5,
-        n_folds: int = 3,
-        test_fraction: float = 0.0,
-        seed: int = 0,
-        sandbox: str = "docker",
-        runs_dir: str = "runs",
-        cache: bool = True,
-        settings: dict[str, Any] | None = None,
-        chat_models: Callable[[], ChatModels] | None = None,
-        verbose: int = 0,
-    ) -> None:
-        self.model = model
-        self.critic_model = critic_model
-        self.base_url = base_url
-        self.temperature = temperature
-        self.max_iters = max_iters
-        self.strategy = strategy
-        self.patience = patience
-        self.metric = metric
-        self.train_rows = train_rows
-        self.train_fraction = train_fraction
-        self.n_folds = n_folds
-        self.test_fraction = test_fraction
-        self.seed = seed
-        self.sandbox = sandbox
-        self.runs_dir = runs_dir
-        self.cache = cache
-        self.settings = settings
-        self.chat_models = chat_models
-        self.verbose = verbose
 
     def fit(self, X: Any, y: Any) -> Self:
         """Run the refinement loop on ``X``/``y``; raises ``NoValidModelError`` if no candidate was valid."""
@@ -123,23 +78,10 @@ class IBLEstimator(BaseEstimator):
 
     @classmethod
     def _from_file(cls, path: Path, params: dict[str, Any]) -> tuple[Self, ModelFile]:
-        """A fitted estimator from a model file: contract checked, columns restored; ``params`` as in
-        ``__init__`` (the sandbox settings are used by ``predict``)."""
-        model_file = read_model_file(path)
-        written_by = model_file.header.get(ESTIMATOR_KEY)
-        if written_by not in (None, cls.__name__):
-            raise DataError(f"{path} was saved by {written_by}; load it with {written_by}.load")
-        violation = check_contract(model_file.code, model_file.target())
-        if violation is not None:
-            raise CodeModelError(
-                violation.kind, f"{path} breaks the code-model contract: {violation.message}"
-            )
-        columns = model_file.columns()
-        if not columns:
-            raise DataError(
-                f"{path} names no feature columns: its header needs a 'columns: [...]' (JSON) or"
-                " 'features: a, b' line, as save() and ibl run write"
-            )
+        """A fitted estimator from a checked model file; ``params`` as in ``__init__`` (``predict`` uses
+        the sandbox settings)."""
+        model_file = load_model_file(path, cls.__name__)
+        columns = model_file.columns() or []
         estimator = cls(**params)
         estimator.code_, estimator.provenance_ = model_file.code, model_file.header
         estimator.summary_, estimator.run_dir_ = None, None

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ibl_agents.artifacts import best_model_source, write_text
-from ibl_agents.errors import DataError
+from ibl_agents.contract import check_contract
+from ibl_agents.errors import CodeModelError, DataError
 
 ESTIMATOR_KEY, COLUMNS_KEY, CLASSES_KEY = "estimator", "columns", "classes"
 
@@ -51,6 +52,24 @@ class ModelFile:
 def write_model_file(path: Path, code: str, header: dict[str, Any]) -> Path:
     write_text(path, best_model_source(code, header))
     return path
+
+
+def load_model_file(path: Path, estimator: str) -> ModelFile:
+    """A model file ``estimator`` can predict with: written by it (or by a run), within the code-model
+    contract, naming its feature columns. Raises DataError or, for the contract, CodeModelError."""
+    model_file = read_model_file(path)
+    written_by = model_file.header.get(ESTIMATOR_KEY)
+    if written_by not in (None, estimator):
+        raise DataError(f"{path} was saved by {written_by}; load it with {written_by}.load")
+    violation = check_contract(model_file.code, model_file.target())
+    if violation is not None:
+        raise CodeModelError(violation.kind, f"{path} breaks the code-model contract: {violation.message}")
+    if not model_file.columns():
+        raise DataError(
+            f"{path} names no feature columns: its header needs a 'columns: [...]' (JSON) or"
+            " 'features: a, b' line, as save() and ibl run write"
+        )
+    return model_file
 
 
 def read_model_file(path: Path) -> ModelFile:

@@ -8,11 +8,14 @@ default. Values are checked by ``RefineConfig.validate`` when ``fit`` runs, neve
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from sklearn.base import BaseEstimator
 
 from ibl_agents.config import RefineConfig, apply_overrides
 from ibl_agents.errors import ConfigError
+from ibl_agents.providers import ChatModels
 
 PARAM_FIELDS: dict[str, str] = {  # estimator parameter -> dotted RefineConfig field
     "model": "models.generator",
@@ -56,3 +59,56 @@ def refine_config(params: Mapping[str, Any], name: str) -> RefineConfig:
     apply_overrides(config, settings)
     apply_overrides(config, {dotted: params.get(param) for param, dotted in PARAM_FIELDS.items()})
     return config.validate()
+
+
+class EstimatorParams(BaseEstimator):
+    """The constructor of both estimators: it stores its arguments unchanged and does nothing else
+    (sklearn's ``get_params``/``set_params``/``clone`` read them back by these names).
+
+    ``chat_models``, for tests and for models built by hand: a function returning ``ChatModels``, called
+    once per ``fit`` instead of building them from ``model``/``base_url``. A function (not a model
+    object) because ``clone`` deep-copies parameters and fit must not change them.
+    """
+
+    def __init__(
+        self,
+        model: str = "local",
+        *,
+        critic_model: str | None = None,
+        base_url: str | None = None,
+        temperature: float = 0.7,
+        max_iters: int = 8,
+        strategy: str = "refine",
+        patience: int = 3,
+        metric: str | None = None,
+        train_rows: int | None = None,
+        train_fraction: float = 0.5,
+        n_folds: int = 3,
+        test_fraction: float = 0.0,
+        seed: int = 0,
+        sandbox: str = "docker",
+        runs_dir: str = "runs",
+        cache: bool = True,
+        settings: dict[str, Any] | None = None,
+        chat_models: Callable[[], ChatModels] | None = None,
+        verbose: int = 0,
+    ) -> None:
+        self.model = model
+        self.critic_model = critic_model
+        self.base_url = base_url
+        self.temperature = temperature
+        self.max_iters = max_iters
+        self.strategy = strategy
+        self.patience = patience
+        self.metric = metric
+        self.train_rows = train_rows
+        self.train_fraction = train_fraction
+        self.n_folds = n_folds
+        self.test_fraction = test_fraction
+        self.seed = seed
+        self.sandbox = sandbox
+        self.runs_dir = runs_dir
+        self.cache = cache
+        self.settings = settings
+        self.chat_models = chat_models
+        self.verbose = verbose
