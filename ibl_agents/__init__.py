@@ -19,11 +19,13 @@ from ibl_agents.errors import (
     ModelAssetError,
     ModelServerError,
     ProviderError,
+    ResumeError,
 )
 from ibl_agents.experiment.config import ExperimentConfig, load_experiment
 from ibl_agents.experiment.runner import ExperimentResult, run_experiment
 from ibl_agents.refine import RunSummary, refine
 from ibl_agents.report import build_report
+from ibl_agents.resume import resume
 from ibl_agents.score_file import FileScore, score_file
 
 __all__ = [
@@ -41,12 +43,14 @@ __all__ = [
     "ModelServerError",
     "ProviderError",
     "RefineConfig",
+    "ResumeError",
     "RunSummary",
     "SandboxConfig",
     "build_report",
     "load_config_file",
     "load_experiment",
     "refine",
+    "resume",
     "run_experiment",
     "score_file",
 ]
