@@ -111,7 +111,8 @@ def open_checkpointer(run_dir: Path, checkpoint_db: str | None) -> Iterator[Base
             saver.setup()
             yield saver
     except psycopg.Error as exc:  # unreachable, refused, or lost in the middle of a run
+        cause = " ".join(str(exc).split())  # libpq's message spans lines; ours is one
         raise ConfigError(
-            f"cannot use the checkpoint database {checkpoint_db}: {str(exc).strip()}; check the URL,"
-            " that the server runs, and PGPASSWORD or ~/.pgpass"
+            f"cannot use the checkpoint database {checkpoint_db}: {cause}; check the URL, that the server"
+            " runs, and PGPASSWORD or ~/.pgpass"
         ) from None

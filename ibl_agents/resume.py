@@ -66,8 +66,8 @@ def resume(
     if (run_dir / "summary.json").is_file():
         log(f"{run_dir} finished earlier; nothing to resume")
         return _finished_summary(run_dir)
-    prepared = _same_data(run_dir, config, frame)
     snapshot = _restart_clock(run_dir, thread)
+    prepared = _same_data(run_dir, config, frame)
     with open_run_parts(config, prepared, executor=executor, models=models, log=log) as parts:
         emit = event_sink(run_dir, on_event)
         values = snapshot.values
@@ -112,7 +112,11 @@ def read_run_config(run_dir: Path, overrides: dict[str, Any] | None = None) -> R
 
 
 def _restart_clock(run_dir: Path, thread: RunThread) -> StateSnapshot:
-    """The thread's last checkpoint; moves the run's start forward by the time it was down."""
+    """The thread's last checkpoint; moves the run's start forward by the time it was down.
+
+    Checked before the data, which may take long to read; a resume that then fails leaves a checkpoint
+    that only moved the start, and the next resume counts its downtime from there.
+    """
     if thread.checkpoint_db is None and not (run_dir / SQLITE_FILE).is_file():
         raise ResumeError(f"{run_dir} has no {SQLITE_FILE}: the run stopped before its first step; rerun it")
     with open_checkpointer(run_dir, thread.checkpoint_db) as saver:

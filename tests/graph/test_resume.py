@@ -77,8 +77,8 @@ class CountingExecutor:
         self.close()
 
 
-def config_for(tmp_path: Path, data: Path) -> RefineConfig:
-    config = RefineConfig(runs_dir=str(tmp_path / "runs"), name="killed")
+def config_for(tmp_path: Path, data: Path, checkpoint_db: str | None = None) -> RefineConfig:
+    config = RefineConfig(runs_dir=str(tmp_path / "runs"), name="killed", checkpoint_db=checkpoint_db)
     config.data.path, config.data.target = str(data), "y"
     config.loop.max_iters, config.loop.patience = 4, 10
     return config
@@ -115,11 +115,15 @@ def fresh_models() -> tuple[ScriptedChatModel, ScriptedChatModel, ChatModels]:
     return generator, critic, ChatModels(generator, critic, "scripted", "critic")
 
 
+@pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_killed_in_a_model_call_resumes_without_repeating_finished_steps(
-    tmp_path, data_file, docker_executor
+    store, request, tmp_path, data_file, docker_executor
 ) -> None:
+    url = request.getfixturevalue("postgres_url") if store == "postgres" else None
     first = killed_on_call(3)  # dies while generating iteration 3
-    run_dir = kill_run(config_for(tmp_path, data_file), first, CountingExecutor(docker_executor))
+    run_dir = kill_run(config_for(tmp_path, data_file, url), first, CountingExecutor(docker_executor))
+    assert json.loads((run_dir / "checkpoint.json").read_text())["checkpoint_db"] == url
+    assert (run_dir / "checkpoints.sqlite").exists() == (url is None)
     before = files_of(run_dir)
     assert "candidates/0002.py" in before and "feedback/0002.txt" in before
 
