@@ -11,6 +11,7 @@ checkpoint.json). libpq reads the password from ``PGPASSWORD`` or ``~/.pgpass`` 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import uuid
 from collections.abc import Iterator
@@ -23,9 +24,10 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from ibl_agents.artifacts import write_json
-from ibl_agents.errors import ConfigError
+from ibl_agents.errors import ConfigError, ResumeError
 
 RECORD = "checkpoint.json"
+LOCK = ".running"  # flock held by the process working on the run
 SQLITE_FILE = "checkpoints.sqlite"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 POSTGRES_EXTRA = "pip install 'ibl-agents[postgres]'"
@@ -116,3 +118,21 @@ def open_checkpointer(run_dir: Path, checkpoint_db: str | None) -> Iterator[Base
             f"cannot use the checkpoint database {checkpoint_db}: {cause}; check the URL, that the server"
             " runs, and PGPASSWORD or ~/.pgpass"
         ) from None
+
+
+@contextmanager
+def working_on(run_dir: Path) -> Iterator[Path]:
+    """Hold ``run_dir`` for this process while it works on the run, and yield it.
+
+    A second process on the same run (resuming a run that is not dead) would write the same candidate
+    files and checkpoints, so it is refused. The lock is a flock: the kernel drops it when the holder
+    dies, also on SIGKILL.
+    """
+    with (run_dir / LOCK).open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ResumeError(
+                f"{run_dir} is still running in another process: stop that process first, or wait for it"
+            ) from None
+        yield run_dir

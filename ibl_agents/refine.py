@@ -21,7 +21,13 @@ from graphs.refinement import build_refinement_graph
 from graphs.state import RefinementState
 from ibl_agents.artifacts import best_model_source, candidate_path, new_run_dir, write_json, write_text
 from ibl_agents.baselines import baseline_metrics, baseline_predictions
-from ibl_agents.checkpoints import RunThread, checked_checkpoint_db, open_checkpointer, start_thread
+from ibl_agents.checkpoints import (
+    RunThread,
+    checked_checkpoint_db,
+    open_checkpointer,
+    start_thread,
+    working_on,
+)
 from ibl_agents.config import RefineConfig
 from ibl_agents.data_loading import prepare_data
 from ibl_agents.evaluation import score_on_rows
@@ -79,10 +85,12 @@ def refine(
     config.validate()
     checkpoint_db = checked_checkpoint_db(config.checkpoint_db)
     prepared = prepare_data(config.data, frame)
+    name = config.name or (Path(config.data.path).stem if config.data.path else "dataframe")
     # Sandbox and models first: an environment problem fails before anything is written.
-    with open_run_parts(config, prepared, executor=executor, models=models, log=log) as parts:
-        name = config.name or (Path(config.data.path).stem if config.data.path else "dataframe")
-        run_dir = new_run_dir(Path(config.runs_dir), name)
+    with (
+        open_run_parts(config, prepared, executor=executor, models=models, log=log) as parts,
+        working_on(new_run_dir(Path(config.runs_dir), name)) as run_dir,
+    ):
         write_json(run_dir / "config.json", config.to_json())
         write_json(run_dir / "manifest.json", prepared.manifest)
         thread = start_thread(run_dir, checkpoint_db)

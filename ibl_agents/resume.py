@@ -28,7 +28,7 @@ from langgraph.types import StateSnapshot
 
 from graphs.context import RunContext
 from graphs.refinement import build_refinement_graph
-from ibl_agents.checkpoints import SQLITE_FILE, RunThread, open_checkpointer, recorded_thread
+from ibl_agents.checkpoints import SQLITE_FILE, RunThread, open_checkpointer, recorded_thread, working_on
 from ibl_agents.config import RefineConfig, apply_overrides, config_from_mapping
 from ibl_agents.data_loading import PreparedData, prepare_data
 from ibl_agents.errors import ConfigError, ResumeError
@@ -66,30 +66,31 @@ def resume(
     if (run_dir / "summary.json").is_file():
         log(f"{run_dir} finished earlier; nothing to resume")
         return _finished_summary(run_dir)
-    snapshot = _restart_clock(run_dir, thread)
-    prepared = _same_data(run_dir, config, frame)
-    with open_run_parts(config, prepared, executor=executor, models=models, log=log) as parts:
-        emit = event_sink(run_dir, on_event)
-        values = snapshot.values
-        emit(
-            {
-                "event": "resume",
-                "run_dir": str(run_dir),
-                "checkpoint_store": thread.store,
-                "next": list(snapshot.next),
-                "iteration": values.get("iteration", 0),
-                "candidates_kept": len(values.get("candidates", [])),
-                "sandbox": parts.executor.description,
-                "generator": parts.models.generator_name,
-                "critic": parts.models.critic_name,
-            }
-        )
-        for warning in parts.warnings:
-            emit({"event": "warning", "message": warning})
-        context = RunContext(
-            config, prepared.dataset, prepared.splits, parts.executor, parts.models, run_dir, emit
-        )
-        return complete_run(context, thread, None, parts.warnings)
+    with working_on(run_dir):
+        snapshot = _restart_clock(run_dir, thread)
+        prepared = _same_data(run_dir, config, frame)
+        with open_run_parts(config, prepared, executor=executor, models=models, log=log) as parts:
+            emit = event_sink(run_dir, on_event)
+            values = snapshot.values
+            emit(
+                {
+                    "event": "resume",
+                    "run_dir": str(run_dir),
+                    "checkpoint_store": thread.store,
+                    "next": list(snapshot.next),
+                    "iteration": values.get("iteration", 0),
+                    "candidates_kept": len(values.get("candidates", [])),
+                    "sandbox": parts.executor.description,
+                    "generator": parts.models.generator_name,
+                    "critic": parts.models.critic_name,
+                }
+            )
+            for warning in parts.warnings:
+                emit({"event": "warning", "message": warning})
+            context = RunContext(
+                config, prepared.dataset, prepared.splits, parts.executor, parts.models, run_dir, emit
+            )
+            return complete_run(context, thread, None, parts.warnings)
 
 
 def read_run_config(run_dir: Path, overrides: dict[str, Any] | None = None) -> RefineConfig:

@@ -91,10 +91,13 @@ def data_file(tmp_path: Path, signal_frame: pd.DataFrame) -> Path:
     return path
 
 
-def kill_run(config: RefineConfig, generator: ScriptedChatModel, executor: CountingExecutor) -> Path:
+def kill_run(
+    config: RefineConfig, generator: ScriptedChatModel, executor: CountingExecutor, on_event=None
+) -> Path:
     critic = ScriptedChatModel(script=["- use x1"])
+    models = ChatModels(generator, critic, "scripted", "critic")
     with pytest.raises(Killed):
-        refine(config, executor=executor, models=ChatModels(generator, critic, "scripted", "critic"))
+        refine(config, executor=executor, models=models, on_event=on_event)
     (run_dir,) = Path(config.runs_dir).iterdir()
     assert not (run_dir / "summary.json").exists()
     return run_dir
@@ -160,7 +163,16 @@ def test_killed_in_a_model_call_resumes_without_repeating_finished_steps(
 def test_killed_in_the_sandbox_keeps_the_finished_generation(tmp_path, data_file, docker_executor) -> None:
     first = ScriptedChatModel(script=[fenced(code) for code in CODES])
     executor = CountingExecutor(docker_executor, die_on_run=3)  # candidate 3 is written, then the kill
-    run_dir = kill_run(config_for(tmp_path, data_file), first, executor)
+    refused: list[str] = []
+
+    def resume_while_running(event: dict) -> None:
+        if event["event"] == "start":
+            with pytest.raises(ResumeError) as error:
+                resume(event["run_dir"], executor=docker_executor)
+            refused.append(str(error.value))
+
+    run_dir = kill_run(config_for(tmp_path, data_file), first, executor, resume_while_running)
+    assert len(refused) == 1 and refused[0].startswith(f"{run_dir} is still running in another process")
     code_3 = (run_dir / "candidates" / "0003.py").read_bytes()
     assert len(first.prompts) == 3
 
