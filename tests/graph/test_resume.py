@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -33,6 +34,7 @@ CODES = [
     "import numpy as np\n\ndef predict(df):\n    return 1 / (1 + np.exp(-2 * df['x2'].to_numpy()))\n",
     "import numpy as np\n\ndef predict(df):\n    return np.where(df['x1'] > 0, 1.0, 0.0)\n",
 ]
+DOWN_S = 2.0
 CALL_TOKENS = 150  # ScriptedChatModel: 100 prompt + 50 completion tokens per call
 
 
@@ -130,6 +132,7 @@ def test_killed_in_a_model_call_resumes_without_repeating_finished_steps(
     before = files_of(run_dir)
     assert "candidates/0002.py" in before and "feedback/0002.txt" in before
 
+    time.sleep(DOWN_S)  # the run is down; the clock must not count it
     generator, critic, models = fresh_models()
     executor = CountingExecutor(docker_executor)
     summary = resume(run_dir, executor=executor, models=models, log=lambda message: None)
@@ -148,6 +151,8 @@ def test_killed_in_a_model_call_resumes_without_repeating_finished_steps(
         name: data for name, data in before.items() if not name.startswith("candidates/0003")
     }
     events = [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines()]
+    started = next(e["time"] for e in events if e["event"] == "start")
+    assert summary.wall_s < time.time() - started - DOWN_S
     resumed = next(e for e in events if e["event"] == "resume")
     assert resumed["next"] == ["generate"] and resumed["candidates_kept"] == 2
     assert events[-1]["event"] == "finish"
