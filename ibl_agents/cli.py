@@ -319,6 +319,51 @@ def score(
     raise typer.Exit(0 if result.ok else 1)
 
 
+EXPLAIN_EXAMPLES = """
+Examples:
+
+  ibl explain runs/20261126-101500-titanic
+
+  ibl explain runs/20261126-101500-titanic --candidate 0003 --no-llm
+
+  ibl explain runs/20261126-101500-titanic --model openai:gpt-4o-mini --json
+"""
+
+
+@app.command("explain", epilog=EXPLAIN_EXAMPLES)
+def explain_command(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory (runs/<id>/).")],
+    candidate: Annotated[str | None, typer.Option(help="Explain candidate NNNN, not the best.")] = None,
+    model: Annotated[str | None, typer.Option(help="Explaining model; default: the run's generator.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server for --model.")] = None,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Static analysis only.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """The columns a run's code model reads (static analysis) and an LLM's plain-language reading of it.
+
+    Also saved as explanation.json in the run directory.
+    """
+    from ibl_agents.explain import explain, explainer_config, load_run_model
+    from ibl_agents.providers import open_chat_models
+
+    exit_cleanly_on_signals()
+    try:
+        subject = load_run_model(run_dir, candidate)
+        if no_llm:
+            result = explain(subject, None, None)
+        else:
+            settings = explainer_config(run_dir, model, base_url)
+            with open_chat_models(settings, log=lambda m: errors.print(f"[dim]{m}[/]")) as models:
+                result = explain(subject, models.generator, models.generator_name)
+    except IblError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps(result.to_json()))
+    else:
+        for line in result.lines():
+            console.print(line, highlight=False, soft_wrap=True, markup=False)
+
+
 @sandbox_app.command("build")
 def sandbox_build(
     recipe: Annotated[str, typer.Option(help="auto, offline (debootstrap) or dockerfile.")] = "auto",
