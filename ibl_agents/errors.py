@@ -9,6 +9,7 @@
     │   └── ModelServerError      the embedded llama.cpp server failed to start or died
     ├── ModelAssetError           a bundled model cannot be assembled or fails its checksum
     ├── ExperimentError           a sweep cell could not run (wraps the cause; finished cells are kept)
+    ├── ResumeError               a run directory cannot be resumed (not a run, no checkpoint, data changed)
     ├── CodeModelError            a fitted or loaded code model failed where sklearn needs an answer
     └── NoValidModelError         an estimator's fit ended without any valid code model
     sandbox.errors.SandboxError   infrastructure of the sandbox (kept in ``sandbox`` so that package
@@ -53,6 +54,10 @@ class ModelAssetError(IblError):
 
 class ExperimentError(IblError):
     """A cell of an experiment could not run; the message names the cell and the cause."""
+
+
+class ResumeError(IblError):
+    """A run directory cannot be resumed; the message names what is missing or changed."""
 
 
 class CodeModelError(IblError):

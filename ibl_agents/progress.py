@@ -47,6 +47,13 @@ class LiveProgress:
                 f" {event['sandbox']}; {event['train_rows']} train / {event['validation_rows']} validation /"
                 f" {event['test_rows']} locked test rows"
             )
+        elif kind == "resume":
+            at = event["iteration"] + (event["next"] == ["generate"])  # generate starts the next iteration
+            step = f"{', '.join(event['next'])} of iteration {at}" if event["next"] else "the summary"
+            self.console.print(
+                f"[bold]ibl resume[/]: {event['candidates_kept']} candidates kept, continuing with {step};"
+                f" generator {event['generator']}, critic {event['critic']}, sandbox {event['sandbox']}"
+            )
         elif kind == "finish":
             self._stop_spinner()
 
