@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +36,11 @@ from ibl_agents.evaluation import score_on_rows
 from ibl_agents.memorisation import check_memorisation
 from ibl_agents.pricing import require_prices, unpriced
 from ibl_agents.providers import ChatModels, open_chat_models
+from ibl_agents.target import prediction_meaning, target_meaning
+from ibl_agents.tasks import NEGATED, REPORTED_METRICS, selection_metric
 from sandbox.backends import open_executor
 from sandbox.executor import Executor
+from sandbox.results import Predictions
 
 EventSink = Callable[[dict[str, Any]], None]
 
@@ -50,6 +53,8 @@ class RunSummary:
     ok: bool  # a valid LLM-written code model was produced
     stop_reason: str
     stop_detail: str
+    task: str  # binary, multiclass or regression (ibl_agents.tasks)
+    metric: str  # the selection metric candidates were ranked by
     iterations: int
     best_id: str | None
     best_code: str | None
@@ -88,6 +93,8 @@ def refine(
     """Run the refinement loop. ``executor`` and ``models`` may be injected (tests, shared servers)."""
     config.validate()
     prepared = prepare_data(config.data, frame)
+    metric = selection_metric(config.loop.metric, prepared.dataset.task)  # auto: the task's default
+    config = replace(config, loop=replace(config.loop, metric=metric))
     warnings = prepared.audit.warnings()
     if prepared.dropped_leaks:
         warnings.append(f"dropped leaking columns: {', '.join(prepared.dropped_leaks)}")
@@ -121,6 +128,10 @@ def refine(
                 "sandbox": executor.description,
                 "generator": models.generator_name,
                 "critic": models.critic_name,
+                "task": prepared.dataset.task,
+                "task_reason": prepared.dataset.task_reason,
+                "classes": list(prepared.dataset.classes),
+                "metric": metric,
                 "train_rows": len(prepared.splits.train),
                 "validation_rows": len(prepared.splits.validation),
                 "test_rows": len(prepared.splits.test),
@@ -155,7 +166,7 @@ def _summarize(state: RefinementState, ctx: RunContext, warnings: list[str], sta
     candidates = list(state.get("candidates", []))
     validation = next((c["validation"] for c in candidates if c["id"] == best_id), {})
     test: dict[str, float] = {}
-    best_scores: list[float] | None = None
+    best_scores: Predictions | None = None
     if best_code is not None:
         held_out = score_on_rows(best_code, ctx.dataset, ctx.splits.test, ctx.executor)
         test, best_scores = (held_out.metrics, held_out.predictions) if held_out.ok else ({}, None)
@@ -164,9 +175,11 @@ def _summarize(state: RefinementState, ctx: RunContext, warnings: list[str], sta
     memorisation = _memorisation(best_code, ctx, warnings)
     fitted = baseline_predictions(ctx.dataset, ctx.splits, ctx.config.loop.baselines)
     baselines = baseline_metrics(ctx.dataset, ctx.splits, fitted)
-    write_json(  # per-row test scores: what paired comparisons and replicate agreement need
+    write_json(  # per-row test scores (multiclass: one row of class probabilities): for paired comparisons
         ctx.run_dir / "predictions.json",
         {
+            "task": ctx.dataset.task,
+            "classes": list(ctx.dataset.classes),  # what multiclass labels (class indices) and columns mean
             "test_rows": ctx.splits.test,
             "labels": ctx.dataset.y.to_numpy()[ctx.splits.test].tolist(),
             "best": best_scores,
@@ -182,6 +195,8 @@ def _summarize(state: RefinementState, ctx: RunContext, warnings: list[str], sta
         ok=best_code is not None,
         stop_reason=state.get("stop_reason") or "max_iters",
         stop_detail=state.get("stop_detail", ""),
+        task=ctx.dataset.task,
+        metric=ctx.config.loop.metric,
         iterations=state.get("iteration", 0),
         best_id=best_id,
         best_code=best_code,
@@ -205,7 +220,9 @@ def _summarize(state: RefinementState, ctx: RunContext, warnings: list[str], sta
         memorisation=memorisation,
     )
     if best_code is not None:
-        write_text(ctx.run_dir / "best_model.py", best_model_source(best_code, _provenance(summary, ctx)))
+        returns = prediction_meaning(ctx.dataset.task, ctx.dataset.classes)
+        source = best_model_source(best_code, _provenance(summary, ctx), returns)
+        write_text(ctx.run_dir / "best_model.py", source)
     return summary
 
 
@@ -220,16 +237,20 @@ def _memorisation(code: str | None, ctx: RunContext, warnings: list[str]) -> dic
 
 
 def _provenance(summary: RunSummary, ctx: RunContext) -> dict[str, Any]:
-    metric = ctx.config.loop.metric
+    dataset = ctx.dataset
+    selected = ctx.config.loop.metric.removeprefix(NEGATED)
+    others = [name for name in REPORTED_METRICS[dataset.task] if name != selected]
     return {
-        "target": f"{ctx.dataset.target} (1 = {ctx.dataset.positive_label})",
-        "features": ", ".join(ctx.dataset.features),
-        f"validation {metric}": f"{summary.validation.get(metric, float('nan')):.4f}",
-        f"locked test {metric}": f"{summary.test.get(metric, float('nan')):.4f}",
-        "locked test accuracy": f"{summary.test.get('accuracy', float('nan')):.4f}",
+        "target": f"{dataset.target} ({target_meaning(dataset.task, dataset.classes)})",
+        "features": ", ".join(dataset.features),
+        f"validation {selected}": f"{summary.validation.get(selected, float('nan')):.4f}",
+        **{
+            f"locked test {name}": f"{summary.test.get(name, float('nan')):.4f}"
+            for name in [selected, *others]
+        },
         "candidate": f"{summary.best_id} of {summary.iterations} (stop: {summary.stop_reason})",
         "generator": summary.generator_model,
         "critic": summary.critic_model,
-        "data": f"{ctx.dataset.source} (sha256 {ctx.dataset.sha256[:16]})",
+        "data": f"{dataset.source} (sha256 {dataset.sha256[:16]})",
         "run": summary.run_dir,
     }
