@@ -68,3 +68,10 @@ def selection_score(metrics: dict[str, float], metric: str) -> float | None:
     if name not in metrics:
         return None
     return -metrics[name] if metric.startswith(NEGATED) else metrics[name]
+
+
+def shown_score(metric: str, score: float) -> tuple[str, float]:
+    """A selection metric and score as people read them: ``neg_rmse`` -2.5 is ``rmse`` 2.5."""
+    if metric.startswith(NEGATED):
+        return metric.removeprefix(NEGATED), -score
+    return metric, score
