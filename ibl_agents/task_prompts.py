@@ -20,7 +20,7 @@ def _values(dataset: Dataset, first_feature: str) -> dict[str, object]:
         values.update(positive_label=dataset.positive_label, negative_label=dataset.negative_label)
     if dataset.task == "multiclass":
         classes = dataset.classes
-        values.update(n_classes=len(classes), class_list=", ".join(classes), first_class=classes[0])
+        values.update(n_classes=len(classes), class_list=", ".join(classes))
     return values
 
 

@@ -102,7 +102,7 @@ def test_a_multiclass_model_that_always_picks_one_class_is_named() -> None:
 
 def test_every_task_file_has_every_section() -> None:
     values = {"target": "t", "first_feature": "f", "positive_label": "p", "negative_label": "n"}
-    values |= {"n_classes": 3, "class_list": "a, b, c", "first_class": "a"}
+    values |= {"n_classes": 3, "class_list": "a, b, c"}
     for task in ("binary", "multiclass", "regression"):
         for section in ("intro", "returns", "example", "critic_target", "critic_returns"):
             assert render_section(f"task_{task}", section, values).strip(), (task, section)
