@@ -7,7 +7,9 @@ Layout of ``runs/<time>-<name>/``::
     candidates/NNNN.py   each candidate's code;  NNNN.json its record;  NNNN.prompt.txt / .reply.txt
     feedback/NNNN.txt    critic feedback written after candidate NNNN
     events.jsonl         one JSON object per event, in order
-    checkpoints.sqlite   LangGraph checkpoints (resume with the same thread id)
+    checkpoint.json      LangGraph thread id and checkpoint store (ibl_agents/checkpoints.py)
+    checkpoints.sqlite   LangGraph checkpoints (``ibl resume`` continues the thread); not with checkpoint_db
+    .running             flock held by the process working on the run
     summary.json         final metrics, baseline, stop reason, tokens
     best_model.py        the best code model, standalone, with a provenance header
 

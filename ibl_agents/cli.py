@@ -1,4 +1,4 @@
-"""The ``ibl`` command: a thin shell over the library (``refine(config) -> RunSummary``).
+"""The ``ibl`` command: a thin shell over the library (``refine(config) -> RunSummary``, ``resume``).
 
 Exit codes: 0 a valid code model was produced; 1 the run finished without one; 2 bad input or an
 environment problem (one line naming the fix).
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,6 +18,10 @@ from ibl_agents.config import FEEDBACK_CHANNELS, RefineConfig, apply_overrides, 
 from ibl_agents.errors import IblError
 from ibl_agents.interrupts import exit_cleanly_on_signals
 from sandbox.errors import SandboxError
+
+if TYPE_CHECKING:  # the commands import the library lazily: `ibl --help` stays fast
+    from ibl_agents.progress import LiveProgress
+    from ibl_agents.refine import RunSummary
 
 app = typer.Typer(
     help="ibl-agents: LLM-written code models (Inductive-bias Learning), refined until they hold up.",
@@ -37,6 +41,10 @@ TASK_HELP = (
     " multiclass, other numbers regression."
 )
 SANDBOX_HELP = "docker (default), process (degraded, no Docker) or auto (Docker if its daemon answers)."
+CHECKPOINT_DB_HELP = (
+    "PostgreSQL URL for the checkpoints, postgresql://user@host/db (password from PGPASSWORD or ~/.pgpass;"
+    " needs ibl-agents[postgres]); default: checkpoints.sqlite in the run directory."
+)
 
 RUN_EXAMPLES = """
 Examples:
@@ -109,9 +117,10 @@ def run(
     runs_dir: Annotated[str | None, typer.Option(help="Where run directories go (default runs/).")] = None,
     config: Annotated[Path | None, typer.Option(help="TOML or JSON config; flags override it.")] = None,
     sandbox: Annotated[str | None, typer.Option(help=SANDBOX_HELP)] = None,
+    checkpoint_db: Annotated[str | None, typer.Option(help=CHECKPOINT_DB_HELP)] = None,
 ) -> None:
     """Refine LLM-written code models on a labeled table; print the best one and its metrics."""
-    from ibl_agents.progress import LiveProgress, print_report
+    from ibl_agents.progress import LiveProgress
     from ibl_agents.refine import refine
 
     exit_cleanly_on_signals()
@@ -147,13 +156,70 @@ def run(
                 "name": name,
                 "runs_dir": runs_dir,
                 "sandbox.backend": sandbox,
+                "checkpoint_db": checkpoint_db,
             },
         )
         progress = LiveProgress(console, settings.loop.metric)
-        summary = refine(settings, on_event=progress, log=lambda m: console.print(f"[dim]{m}[/]"))
+        summary = refine(settings, on_event=progress, log=_dim)
     except (IblError, SandboxError) as exc:
         raise _fail(str(exc)) from None
-    print_report(console, summary, settings.loop.metric, progress.shown_warnings)
+    _report(summary, settings.loop.metric, progress)
+
+
+RESUME_EXAMPLES = """
+Examples:
+
+  ibl resume runs/20250101-120000-titanic
+
+  ibl resume runs/20250101-120000-titanic --sandbox process --timeout 600
+"""
+
+
+@app.command(epilog=RESUME_EXAMPLES)
+def resume(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory printed by ibl run (runs/<id>).")],
+    sandbox: Annotated[str | None, typer.Option(help=SANDBOX_HELP)] = None,
+    base_url: Annotated[str | None, typer.Option(help="Where the run's model is served now.")] = None,
+    timeout: Annotated[float | None, typer.Option(help="Seconds one model call may take.")] = None,
+    cache: Annotated[
+        bool | None, typer.Option("--cache/--no-cache", help="Replay stored model replies.")
+    ] = None,
+) -> None:
+    """Continue a killed run from its last completed step; print its report as ibl run does.
+
+    The run keeps its config, data (checked against manifest.json) and checkpoints: finished model calls
+    and sandbox runs are not repeated. Only the options above may change. A finished run is not run
+    again: its report is printed. Exit codes as for ibl run.
+    """
+    from ibl_agents.progress import LiveProgress
+    from ibl_agents.resume import read_run_config
+    from ibl_agents.resume import resume as resume_run
+
+    exit_cleanly_on_signals()
+    overrides = {
+        "sandbox.backend": sandbox,
+        "models.base_url": base_url,
+        "models.timeout_s": timeout,
+        "models.cache": cache,
+    }
+    try:
+        metric = read_run_config(run_dir).loop.metric
+        progress = LiveProgress(console, metric)
+        summary = resume_run(run_dir, overrides=overrides, on_event=progress, log=_dim)
+    except (IblError, SandboxError) as exc:
+        raise _fail(str(exc)) from None
+    _report(summary, metric, progress)
+
+
+def _dim(message: str) -> None:
+    console.print(f"[dim]{escape(message)}[/]", highlight=False, soft_wrap=True)
+
+
+def _report(summary: RunSummary, metric: str, progress: LiveProgress) -> None:
+    """The end of ibl run and ibl resume: report, a line when nothing valid came out, the run directory."""
+    from ibl_agents.progress import print_report
+
+    print_report(console, summary, metric, progress.shown_warnings)
     if not summary.ok:
         errors.print(
             f"[bold red]no valid code model[/]: every candidate failed (stop: {summary.stop_reason})"
@@ -270,6 +336,51 @@ def score(
         for line in result.lines():
             console.print(line, highlight=False, soft_wrap=True, markup=False)
     raise typer.Exit(0 if result.ok else 1)
+
+
+EXPLAIN_EXAMPLES = """
+Examples:
+
+  ibl explain runs/20261126-101500-titanic
+
+  ibl explain runs/20261126-101500-titanic --candidate 0003 --no-llm
+
+  ibl explain runs/20261126-101500-titanic --model openai:gpt-4o-mini --json
+"""
+
+
+@app.command("explain", epilog=EXPLAIN_EXAMPLES)
+def explain_command(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory (runs/<id>/).")],
+    candidate: Annotated[str | None, typer.Option(help="Explain candidate NNNN, not the best.")] = None,
+    model: Annotated[str | None, typer.Option(help="Explaining model; default: the run's generator.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server for --model.")] = None,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Static analysis only.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """The columns a run's code model reads (static analysis) and an LLM's plain-language reading of it.
+
+    Also saved as explanation.json in the run directory.
+    """
+    from ibl_agents.explain import explain, explainer_config, load_run_model
+    from ibl_agents.providers import open_chat_models
+
+    exit_cleanly_on_signals()
+    try:
+        subject = load_run_model(run_dir, candidate)
+        if no_llm:
+            result = explain(subject, None, None)
+        else:
+            settings = explainer_config(run_dir, model, base_url)
+            with open_chat_models(settings, log=lambda m: errors.print(f"[dim]{m}[/]")) as models:
+                result = explain(subject, models.generator, models.generator_name)
+    except IblError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps(result.to_json()))
+    else:
+        for line in result.lines():
+            console.print(line, highlight=False, soft_wrap=True, markup=False)
 
 
 @sandbox_app.command("build")

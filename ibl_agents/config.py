@@ -133,6 +133,9 @@ class RefineConfig:
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
     name: str = ""  # run name; defaults to the dataset file's stem
     runs_dir: str = "runs"
+    # Where LangGraph checkpoints go: None is <run dir>/checkpoints.sqlite; a postgresql://user@host/db
+    # URL (no password: PGPASSWORD or ~/.pgpass) shares one database (ibl_agents/checkpoints.py).
+    checkpoint_db: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

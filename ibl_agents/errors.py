@@ -8,7 +8,8 @@
     ├── ProviderError             a chat model cannot be created or called for good
     │   └── ModelServerError      the embedded llama.cpp server failed to start or died
     ├── ModelAssetError           a bundled model cannot be assembled or fails its checksum
-    └── ExperimentError           a sweep cell could not run (wraps the cause; finished cells are kept)
+    ├── ExperimentError           a sweep cell could not run (wraps the cause; finished cells are kept)
+    └── ResumeError               a run directory cannot be resumed (not a run, no checkpoint, data changed)
     sandbox.errors.SandboxError   infrastructure of the sandbox (kept in ``sandbox`` so that package
     ├── SandboxUnavailable        imports nothing from here): no Docker daemon, ...
     └── SandboxImageError         sandbox image missing or unbuildable
@@ -44,3 +45,7 @@ class ModelAssetError(IblError):
 
 class ExperimentError(IblError):
     """A cell of an experiment could not run; the message names the cell and the cause."""
+
+
+class ResumeError(IblError):
+    """A run directory cannot be resumed; the message names what is missing or changed."""

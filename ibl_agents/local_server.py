@@ -3,7 +3,8 @@
 Running the model out of process keeps llama.cpp's memory and native crashes away from the run, and
 its OpenAI-compatible HTTP API means the local model goes through the same ``ChatOpenAI`` path as any
 hosted one. The server gets its own process group so that ``stop()`` can take down everything it
-spawned, and its output goes to a log file whose tail is quoted when it fails.
+spawned, and its output goes to a log file whose tail is quoted when it fails. Because it has its own
+session, a SIGKILLed parent would leave it running: ``server_guard.py`` ends it when its parent dies.
 """
 
 from __future__ import annotations
@@ -108,8 +109,10 @@ class LocalModelServer:
 
     def _command(self) -> list[str]:
         threads = str(self.n_threads)
+        guard = Path(__file__).with_name("server_guard.py")  # ends the server if this process is killed
         return [
-            *(sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_path)),
+            *(sys.executable, str(guard), str(os.getpid()), "llama_cpp.server"),
+            *("--model", str(self.model_path)),
             *("--model_alias", self.model_name, "--host", "127.0.0.1", "--port", str(self._port)),
             *("--n_ctx", str(self.n_ctx), "--n_threads", threads, "--n_threads_batch", threads),
             # Runs sharing a server must not cut off each other's streamed replies.

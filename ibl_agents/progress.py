@@ -55,6 +55,13 @@ class LiveProgress:
                     f" validation {self.metric}",
                     highlight=False,
                 )
+        elif kind == "resume":
+            at = event["iteration"] + (event["next"] == ["generate"])  # generate starts the next iteration
+            step = f"{', '.join(event['next'])} of iteration {at}" if event["next"] else "the summary"
+            self.console.print(
+                f"[bold]ibl resume[/]: {event['candidates_kept']} candidates kept, continuing with {step};"
+                f" generator {event['generator']}, critic {event['critic']}, sandbox {event['sandbox']}"
+            )
         elif kind == "finish":
             self._stop_spinner()
 

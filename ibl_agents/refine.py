@@ -1,48 +1,44 @@
 """``refine(config) -> RunSummary``: the one library call behind ``ibl run``.
 
-Order of work: prepare data (load, audit, split) -> run directory -> sandbox executor -> chat models ->
-LangGraph loop with a SQLite checkpointer in the run directory -> locked-test score of the best
-candidate, logistic regression on the same rows -> best_model.py and summary.json.
+Order of work: prepare data (load, audit, split) -> sandbox executor -> chat models -> run directory
+(config, manifest, the checkpoint thread) -> LangGraph loop checkpointing every step (SQLite in the run
+directory, or ``checkpoint_db``) -> locked-test score of the best candidate, baselines on the same rows
+-> best_model.py and summary.json. ``complete_run`` is shared with ``ibl resume`` (ibl_agents/resume.py).
 """
 
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
-from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from langgraph.checkpoint.sqlite import SqliteSaver
 
 from graphs.context import RunContext
 from graphs.refinement import build_refinement_graph
 from graphs.state import RefinementState
-from ibl_agents.artifacts import (
-    append_event,
-    best_model_source,
-    candidate_path,
-    new_run_dir,
-    write_json,
-    write_text,
-)
+from ibl_agents.artifacts import best_model_source, candidate_path, new_run_dir, write_json, write_text
 from ibl_agents.baselines import baseline_metrics, baseline_predictions
+from ibl_agents.checkpoints import (
+    RunThread,
+    checked_checkpoint_db,
+    open_checkpointer,
+    start_thread,
+    working_on,
+)
 from ibl_agents.config import RefineConfig
 from ibl_agents.data_loading import prepare_data
 from ibl_agents.evaluation import score_on_rows
 from ibl_agents.memorisation import check_memorisation
-from ibl_agents.pricing import require_prices, unpriced
-from ibl_agents.providers import ChatModels, open_chat_models
+from ibl_agents.pricing import unpriced
+from ibl_agents.providers import ChatModels
+from ibl_agents.run_parts import EventSink, event_sink, open_run_parts
 from ibl_agents.target import prediction_meaning, target_meaning
 from ibl_agents.tasks import NEGATED, REPORTED_METRICS, selection_metric
-from sandbox.backends import open_executor
 from sandbox.executor import Executor
 from sandbox.results import Predictions
-
-EventSink = Callable[[dict[str, Any]], None]
 
 
 @dataclass
@@ -53,8 +49,6 @@ class RunSummary:
     ok: bool  # a valid LLM-written code model was produced
     stop_reason: str
     stop_detail: str
-    task: str  # binary, multiclass or regression (ibl_agents.tasks)
-    metric: str  # the selection metric candidates were ranked by
     iterations: int
     best_id: str | None
     best_code: str | None
@@ -76,6 +70,8 @@ class RunSummary:
     warnings: list[str] = field(default_factory=list)
     candidates: list[dict[str, Any]] = field(default_factory=list)
     memorisation: dict[str, Any] = field(default_factory=dict)  # of the best code: ibl_agents.memorisation
+    task: str = "binary"  # binary, multiclass or regression (ibl_agents.tasks); older summaries: binary
+    metric: str = "auc"  # the selection metric candidates were ranked by
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,42 +88,30 @@ def refine(
 ) -> RunSummary:
     """Run the refinement loop. ``executor`` and ``models`` may be injected (tests, shared servers)."""
     config.validate()
+    checkpoint_db = checked_checkpoint_db(config.checkpoint_db)
     prepared = prepare_data(config.data, frame)
     metric = selection_metric(config.loop.metric, prepared.dataset.task)  # auto: the task's default
-    config = replace(config, loop=replace(config.loop, metric=metric))
-    warnings = prepared.audit.warnings()
-    if prepared.dropped_leaks:
-        warnings.append(f"dropped leaking columns: {', '.join(prepared.dropped_leaks)}")
-    with ExitStack() as stack:
-        # Sandbox and models first: an environment problem fails before anything is written.
-        if executor is None:
-            box = config.sandbox
-            executor = stack.enter_context(open_executor(box.backend, box.limits(), box.image))
-        if executor.isolation_warning:
-            warnings.append(executor.isolation_warning)
-        if models is None:
-            models = stack.enter_context(open_chat_models(config.models, log=log))
-        require_prices([models.generator_name, models.critic_name], config.loop.max_cost)
-        name = config.name or (Path(config.data.path).stem if config.data.path else "dataframe")
-        run_dir = new_run_dir(Path(config.runs_dir), name)
+    config = replace(config, loop=replace(config.loop, metric=metric))  # config.json records it
+    name = config.name or (Path(config.data.path).stem if config.data.path else "dataframe")
+    # Sandbox and models first: an environment problem fails before anything is written.
+    with (
+        open_run_parts(config, prepared, executor=executor, models=models, log=log) as parts,
+        working_on(new_run_dir(Path(config.runs_dir), name)) as run_dir,
+    ):
         write_json(run_dir / "config.json", config.to_json())
         write_json(run_dir / "manifest.json", prepared.manifest)
-
-        def emit(event: dict[str, Any]) -> None:
-            append_event(run_dir, event)
-            if on_event is not None:
-                on_event(event)
-
-        for warning in warnings:
+        thread = start_thread(run_dir, checkpoint_db)
+        emit = event_sink(run_dir, on_event)
+        for warning in parts.warnings:
             emit({"event": "warning", "message": warning})
         started = time.time()
         emit(
             {
                 "event": "start",
                 "run_dir": str(run_dir),
-                "sandbox": executor.description,
-                "generator": models.generator_name,
-                "critic": models.critic_name,
+                "sandbox": parts.executor.description,
+                "generator": parts.models.generator_name,
+                "critic": parts.models.critic_name,
                 "task": prepared.dataset.task,
                 "task_reason": prepared.dataset.task_reason,
                 "classes": list(prepared.dataset.classes),
@@ -137,27 +121,34 @@ def refine(
                 "test_rows": len(prepared.splits.test),
             }
         )
-        context = RunContext(config, prepared.dataset, prepared.splits, executor, models, run_dir, emit)
-        state = _run_graph(context, run_dir, started)
-        summary = _summarize(state, context, warnings, started)
-    write_json(run_dir / "summary.json", summary.to_json())
-    emit({"event": "finish", "stop_reason": summary.stop_reason, "ok": summary.ok})
-    return summary
+        context = RunContext(
+            config, prepared.dataset, prepared.splits, parts.executor, parts.models, run_dir, emit
+        )
+        initial: RefinementState = {
+            "strategy": config.loop.strategy,
+            "started_at": started,
+            "iteration": 0,
+            "candidates": [],
+            "tokens_used": 0,
+        }
+        return complete_run(context, thread, initial, parts.warnings)
 
 
-def _run_graph(context: RunContext, run_dir: Path, started: float) -> RefinementState:
-    initial: RefinementState = {
-        "strategy": context.config.loop.strategy,
-        "started_at": started,
-        "iteration": 0,
-        "candidates": [],
-        "tokens_used": 0,
-    }
-    thread = {"configurable": {"thread_id": f"{run_dir.name}-{uuid.uuid4().hex[:8]}"}}
-    with SqliteSaver.from_conn_string(str(run_dir / "checkpoints.sqlite")) as saver:
+def complete_run(
+    context: RunContext, thread: RunThread, graph_input: RefinementState | None, warnings: list[str]
+) -> RunSummary:
+    """Run the loop to its end from ``graph_input``, or with None continue the thread from its last
+    checkpoint (``ibl resume``); then score the best candidate, write summary.json, emit ``finish``."""
+    with open_checkpointer(context.run_dir, thread.checkpoint_db) as saver:
         graph = build_refinement_graph(saver)
-        graph.invoke(initial, config=thread, context=context)
-        return graph.get_state(thread).values
+        # "sync": each step's checkpoint is stored before the next step starts, so a killed run loses
+        # only the step in flight (LangGraph's default stores it while the next step already runs).
+        graph.invoke(graph_input, config=thread.config, context=context, durability="sync")
+        state = graph.get_state(thread.config).values
+    summary = _summarize(state, context, warnings, state["started_at"])
+    write_json(context.run_dir / "summary.json", summary.to_json())
+    context.emit({"event": "finish", "stop_reason": summary.stop_reason, "ok": summary.ok})
+    return summary
 
 
 def _summarize(state: RefinementState, ctx: RunContext, warnings: list[str], started: float) -> RunSummary:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol, Self
+from typing import Protocol, Self, runtime_checkable
 
 import pandas as pd
 
 from sandbox.results import ExecutionResult
 
 
+@runtime_checkable  # isinstance-checkable, so `langgraph dev` can build a schema of RunContext
 class Executor(Protocol):
     """Runs untrusted code-model source on feature frames and returns predictions only.
 

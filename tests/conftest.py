@@ -1,5 +1,5 @@
-"""Shared fixtures: the real Docker sandbox (built once per session), a fault-injecting model server and
-synthetic data."""
+"""Shared fixtures: the real Docker sandbox (built once per session), a fault-injecting model server, a
+throwaway PostgreSQL server and synthetic data."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from sandbox.docker_executor import DockerExecutor
 from sandbox.image import ensure_image
 from tests.fault_server import FaultServer
+from tests.postgres import PASSWORD, ThrowawayPostgres, install_server, server_binaries
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +35,29 @@ def fault_server() -> Iterator[FaultServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[ThrowawayPostgres]:
+    """A PostgreSQL cluster of our own on a free loopback port, removed after the session."""
+    bin_dir = server_binaries()
+    if bin_dir is None:
+        problem = install_server()
+        bin_dir = server_binaries()
+        if bin_dir is None:
+            pytest.skip(problem or "apt-get installed postgresql but no initdb was found")
+    server = ThrowawayPostgres(bin_dir).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: ThrowawayPostgres, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The server's URL (no password); PGPASSWORD is set for this test and its subprocesses."""
+    monkeypatch.setenv("PGPASSWORD", PASSWORD)
+    return postgres_server.url
 
 
 @pytest.fixture

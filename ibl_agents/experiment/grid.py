@@ -48,6 +48,7 @@ class Cell:
         """Hash of everything that decides the cell's result: a finished cell whose config changed since
         is stale, and resuming refuses to mix it in."""
         settings = {**self.config.to_json(), "runs_dir": None}
+        del settings["checkpoint_db"]  # where checkpoints go decides nothing; older cells hashed without it
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
 
 

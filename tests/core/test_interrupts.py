@@ -1,4 +1,5 @@
-"""A SIGTERM that the kernel hands to a worker thread still stops a main thread stuck in a socket read."""
+"""A SIGTERM is never lost: not when the kernel hands it to a worker thread while the main thread waits in
+a socket read, and not when Python runs its handler inside a ctypes callback, which drops exceptions."""
 
 from __future__ import annotations
 
@@ -6,25 +7,46 @@ import signal
 import subprocess
 import sys
 
-# The timer thread signals itself: what the kernel may do with a process-directed SIGTERM.
-STUCK_MAIN_THREAD = """
-import signal, socket, threading
+import pytest
+
+PRELUDE = """
+import ctypes, os, signal, socket, threading
 from ibl_agents.interrupts import exit_cleanly_on_signals
 
 exit_cleanly_on_signals()
 server = socket.create_server(("127.0.0.1", 0))
 silent = socket.create_connection(server.getsockname())
-threading.Timer(0.5, lambda: signal.pthread_kill(threading.get_ident(), signal.SIGTERM)).start()
+"""
+STUCK_READ = """
 try:
     silent.recv(1)  # the peer never writes
 finally:
     print("unwound", flush=True)
 """
+# The timer thread signals itself: what the kernel may do with a process-directed SIGTERM.
+SIGNAL_TO_A_WORKER_THREAD = """
+threading.Timer(0.5, lambda: signal.pthread_kill(threading.get_ident(), signal.SIGTERM)).start()
+"""
+# libc's qsort calls back into Python; the handler runs (and its exit is dropped) inside the comparator,
+# as it does inside llama.cpp's log callback while the tokenizer loads.
+SIGNAL_INSIDE_A_CTYPES_CALLBACK = """
+@ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int))
+def compare(a, b):
+    os.kill(os.getpid(), signal.SIGTERM)
+    sum(range(10_000))  # bytecodes after the signal: the handler runs here
+    return a[0] - b[0]
+values = (ctypes.c_int * 3)(3, 1, 2)
+ctypes.CDLL(None).qsort(values, 3, ctypes.sizeof(ctypes.c_int), compare)
+"""
 
 
-def test_sigterm_delivered_to_a_worker_thread_unwinds_the_blocked_main_thread() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", STUCK_MAIN_THREAD], capture_output=True, text=True, timeout=30
-    )
+@pytest.mark.parametrize(
+    "trigger",
+    [SIGNAL_TO_A_WORKER_THREAD, SIGNAL_INSIDE_A_CTYPES_CALLBACK],
+    ids=["worker-thread", "ctypes-callback"],
+)
+def test_sigterm_unwinds_the_main_thread_blocked_in_a_read(trigger: str) -> None:
+    script = PRELUDE + trigger + STUCK_READ
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
     assert result.returncode == 128 + signal.SIGTERM, result.stderr
     assert result.stdout == "unwound\n"
