@@ -75,10 +75,15 @@ def fold_name(index: int) -> str:
     return f"validation_{index}"
 
 
-def output_columns(dataset: Dataset) -> tuple[str, ...] | None:
-    """What the sandbox asks predict for: one probability column per class (multiclass), else one number
-    per row."""
-    return dataset.classes if dataset.task == "multiclass" else None
+def run_in_sandbox(
+    executor: Executor, code: str, frames: dict[str, pd.DataFrame], dataset: Dataset
+) -> ExecutionResult:
+    """Run ``code`` asking for what the task needs: one probability column per class (multiclass), else
+    one number per row. Only multiclass passes ``output_columns``, so executors that predate matrix
+    results (test doubles, wrappers) serve binary and regression runs unchanged."""
+    if dataset.task == "multiclass":
+        return executor.run(code, frames, dataset.classes)
+    return executor.run(code, frames)
 
 
 def evaluate_candidate(code: str, dataset: Dataset, splits: Splits, executor: Executor) -> Evaluation:
@@ -87,7 +92,7 @@ def evaluate_candidate(code: str, dataset: Dataset, splits: Splits, executor: Ex
         return Evaluation(violation.kind, violation.message)
     frames = {fold_name(i): _features(dataset, rows) for i, rows in enumerate(splits.folds)}
     frames[TRAIN_FRAME] = _features(dataset, splits.train)
-    result = executor.run(code, frames, output_columns(dataset))
+    result = run_in_sandbox(executor, code, frames, dataset)
     if result.kind is not OutcomeKind.OK:
         message = _FRAME_NAME.sub("on held-out rows", result.message)  # frame names only confuse the critic
         return Evaluation(result.kind, message, result.detail, duration_s=result.duration_s)
@@ -135,7 +140,7 @@ def score_on_rows(
     code: str, dataset: Dataset, rows: list[int], executor: Executor, name: str = "test"
 ) -> HeldOutScore:
     """Score a code model on an arbitrary row set, e.g. the locked test split for the report."""
-    result = executor.run(code, {name: _features(dataset, rows)}, output_columns(dataset))
+    result = run_in_sandbox(executor, code, {name: _features(dataset, rows)}, dataset)
     if result.kind is not OutcomeKind.OK:
         return HeldOutScore(result.kind, result.message)
     check = _check(result, name, len(rows), dataset)
