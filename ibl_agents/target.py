@@ -132,7 +132,7 @@ def target_meaning(task: str, classes: tuple[str, ...]) -> str:
         return f"1 = {classes[1]}"
     if task == "multiclass":
         return f"classes in column order: {', '.join(classes)}"
-    return "a number (regression)"
+    return "regression: a number"
 
 
 def prediction_meaning(task: str, classes: tuple[str, ...]) -> str:
