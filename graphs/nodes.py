@@ -23,6 +23,7 @@ from ibl_agents.errors import ProviderError
 from ibl_agents.evaluation import Evaluation, evaluate_candidate
 from ibl_agents.generator import BestSoFar, generate, generator_prompt, train_constants
 from ibl_agents.pricing import price_of
+from ibl_agents.repairs import apply_repairs
 from ibl_agents.stopping import Progress, is_better, is_gain, stop_reason
 from sandbox.results import OutcomeKind
 
@@ -90,10 +91,26 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
 def execute_node(state: RefinementState, runtime: Runtime[RunContext]) -> RefinementState:
     ctx = runtime.context
     current = dict(state["current"])
-    code = candidate_path(ctx.run_dir, current["id"], ".py").read_text(encoding="utf-8")
+    code_file = candidate_path(ctx.run_dir, current["id"], ".py")
+    as_written_file = candidate_path(ctx.run_dir, current["id"], ".as_written.py")
+    # A resumed execute starts again from the LLM's code, not from a repair written before the kill.
+    code = (as_written_file if as_written_file.exists() else code_file).read_text(encoding="utf-8")
     ctx.emit({"event": "executing", "iteration": current["iteration"], "id": current["id"]})
-    evaluation = _evaluate(code, ctx)
-    write_json(candidate_path(ctx.run_dir, current["id"], ".json"), {**current, **evaluation.to_json()})
+    repaired = apply_repairs(
+        code,
+        _evaluate(code, ctx),
+        lambda source: _evaluate(source, ctx),
+        ctx.config.loop.repairs,
+        ctx.dataset.task,
+    )
+    evaluation = repaired.evaluation
+    if repaired.record is not None:
+        write_text(as_written_file, code)
+        write_text(code_file, repaired.code)
+        current["repair"] = repaired.record["kind"]
+        ctx.emit({"event": "repaired", "id": current["id"], **repaired.record})
+    record = {**current, **evaluation.to_json(), "repair": repaired.record}
+    write_json(candidate_path(ctx.run_dir, current["id"], ".json"), record)
     write_json(candidate_path(ctx.run_dir, current["id"], ".train_scores.json"), evaluation.train_scores)
     score = evaluation.score(ctx.config.loop.metric)
     current.update(

@@ -7,7 +7,7 @@ feedback, budget used and the stop reason. DataFrames never enter it.
 from __future__ import annotations
 
 import operator
-from typing import Annotated, TypedDict
+from typing import Annotated, NotRequired, TypedDict
 
 
 class CandidateSummary(TypedDict):
@@ -22,6 +22,7 @@ class CandidateSummary(TypedDict):
     code_chars: int
     tokens: int
     accepted: bool
+    repair: NotRequired[str]  # set when the harness repaired the LLM's code (ibl_agents.repairs)
 
 
 class RefinementState(TypedDict, total=False):

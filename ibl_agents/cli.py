@@ -89,6 +89,10 @@ def run(
         list[str] | None,
         typer.Option(help="Feedback channel kept under refine (repeatable; default all): " + CHANNELS),
     ] = None,
+    no_repairs: Annotated[
+        bool,
+        typer.Option("--no-repairs", help="Keep candidates exactly as the LLM wrote them."),
+    ] = False,
     patience: Annotated[
         int | None, typer.Option(help="Stop after this many iterations without gain.")
     ] = None,
@@ -146,6 +150,7 @@ def run(
                 "loop.max_iters": max_iters,
                 "loop.strategy": strategy,
                 "loop.feedback": feedback,
+                "loop.repairs": [] if no_repairs else None,
                 "loop.patience": patience,
                 "loop.min_delta": min_delta,
                 "loop.metric": metric,

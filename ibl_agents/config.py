@@ -25,6 +25,7 @@ STRATEGIES: tuple[str, ...] = get_args(Strategy)
 # tracebacks of failures, misclassified train rows, the critic LLM's prose (off: the evidence goes to the
 # generator as is, without a critic call), and the best code so far with its score.
 FEEDBACK_CHANNELS: tuple[str, ...] = ("tracebacks", "misclassified_rows", "critic", "best_code")
+REPAIRS: tuple[str, ...] = ("invert_ranking",)  # ibl_agents/repairs.py (it imports the scoring stack)
 BASELINE_NAMES: tuple[str, ...] = (
     "logistic_regression",
     "k_nearest_neighbors",
@@ -80,6 +81,9 @@ class LoopConfig:
     strategy: Strategy = "refine"
     feedback: list[str] = field(default_factory=lambda: list(FEEDBACK_CHANNELS))
     baselines: list[str] = field(default_factory=lambda: list(BASELINE_NAMES))
+    # Mechanical fixes the harness may make to a candidate, each recorded in its candidate JSON and the
+    # code (ibl_agents/repairs.py); [] keeps every candidate exactly as the LLM wrote it.
+    repairs: list[str] = field(default_factory=lambda: list(REPAIRS))
     max_iters: int = 8
     patience: int = 3  # iterations without a gain >= min_delta before stopping (plateau)
     min_delta: float = 0.005
@@ -152,6 +156,7 @@ class RefineConfig:
                 set(self.loop.feedback) <= set(FEEDBACK_CHANNELS),
                 f"loop.feedback may hold only {', '.join(FEEDBACK_CHANNELS)}",
             ),
+            (set(self.loop.repairs) <= set(REPAIRS), f"loop.repairs may hold only {', '.join(REPAIRS)}"),
             (
                 set(self.loop.baselines) <= set(BASELINE_NAMES),
                 f"loop.baselines may hold only {', '.join(BASELINE_NAMES)}",

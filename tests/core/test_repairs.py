@@ -1,0 +1,31 @@
+"""The inversion repair: decided on shown rows only, and the repaired source reverses exactly p -> 1 - p."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ibl_agents.contract import check_contract
+from ibl_agents.repairs import inverted_source, ranks_backwards
+
+BACKWARDS = "import numpy as np\n\ndef predict(df):\n    return 1 / (1 + np.exp(df['x1'].to_numpy()))\n"
+
+
+def test_only_a_clearly_backwards_ranking_is_repaired() -> None:
+    assert ranks_backwards(0.05) and ranks_backwards(0.29)
+    assert not ranks_backwards(0.45)  # near chance: flipping cannot help
+    assert not ranks_backwards(None) and not ranks_backwards(math.nan)
+
+
+@pytest.mark.docker
+def test_the_repaired_source_keeps_the_llm_code_and_reverses_its_probabilities(docker_executor) -> None:
+    repaired = inverted_source(BACKWARDS, 0.05)
+    assert repaired.startswith(BACKWARDS.rstrip()) and "AUC 0.050" in repaired
+    assert check_contract(repaired, "y") is None
+    frames = {"rows": pd.DataFrame({"x1": [-2.0, 0.0, 3.0]})}
+    original = docker_executor.run(BACKWARDS, frames).predictions["rows"]
+    fixed = docker_executor.run(repaired, frames).predictions["rows"]
+    np.testing.assert_allclose(fixed, 1 - np.asarray(original))
