@@ -26,6 +26,12 @@ def label_agreement(predictions: Sequence[Sequence[float]], threshold: float = 0
     return _mean_over_pairs(labels, lambda a, b: float(np.mean(a == b)))
 
 
+def class_agreement(probabilities: Sequence[Sequence[Sequence[float]]]) -> float:
+    """Multiclass: mean share of test rows on which two replicates pick the same most probable class."""
+    labels = [np.asarray(rows, dtype=float).argmax(axis=1) for rows in probabilities]
+    return _mean_over_pairs(labels, lambda a, b: float(np.mean(a == b)))
+
+
 def score_correlation(
     predictions: Sequence[Sequence[float]], method: Literal["spearman", "pearson"] = "spearman"
 ) -> float:

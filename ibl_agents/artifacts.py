@@ -59,10 +59,12 @@ def append_event(run_dir: Path, event: dict[str, Any]) -> None:
         handle.write(line + "\n")
 
 
-def best_model_source(code: str, header: dict[str, Any]) -> str:
-    """The best code model as a standalone module: a provenance docstring, then the code unchanged."""
+def best_model_source(code: str, header: dict[str, Any], returns: str = "one probability per row") -> str:
+    """The best code model as a standalone module: a provenance docstring, then the code unchanged.
+
+    ``returns`` completes "it returns ..." (``target.prediction_meaning``)."""
     lines = ['"""Code model written by an LLM and selected by ibl-agents (Inductive-bias Learning).', ""]
     lines += [f"{key}: {value}" for key, value in header.items()]
     lines += ["", "Use: import this file and call predict(df) on a DataFrame with the feature columns;"]
-    lines += ["it returns one probability per row.", '"""']
+    lines += [f"it returns {returns}.", '"""']
     return "\n".join(lines) + "\n\n" + code

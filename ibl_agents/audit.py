@@ -20,6 +20,10 @@ would look like a leak. Two rules, each checked only where chance cannot produce
    measurement taken after the outcome; it also flags a feature that decides the label by construction
    (synthetic ``y = x1 > 0``), which makes the task trivial just the same.
 
+The rules read class labels. For a multiclass target rule 1 holds each of the k classes to 99 % (any
+function of the target still maps onto it); rule 2, a cut between two classes, is binary only. A
+regression target has no classes, so neither rule is checked: the report's ``notes`` say so.
+
 A column whose name contains the target's name as a whole word (``survived_flag``, ``is_survived``, or
 ``survived.1``, pandas' name for a repeated header) is only *named like the target*: a name is a hint,
 not evidence, so it is warned about and never dropped by ``--drop-leaks``. The target's name is read
@@ -48,6 +52,7 @@ class AuditReport:
     constant: list[str] = field(default_factory=list)
     duplicate_rows: int = 0
     missing: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # checks that do not apply to this task
 
     def warnings(self) -> list[str]:
         out = []
@@ -75,17 +80,26 @@ class AuditReport:
         return asdict(self)
 
 
-def audit(frame: pd.DataFrame, y: pd.Series) -> AuditReport:
-    """Audit features against a 0/1 target (all rows, all splits: a leak anywhere is a leak)."""
+def audit(frame: pd.DataFrame, y: pd.Series, task: str = "binary") -> AuditReport:
+    """Audit features against the encoded target (all rows, all splits: a leak anywhere is a leak).
+
+    ``y`` holds class indices (0/1 for binary) or, for ``task="regression"``, numbers."""
     report = AuditReport()
     labels = y.to_numpy()
-    both_classes = len(set(labels.tolist())) == 2
+    classes = len(set(labels.tolist()))
+    check_leaks = task != "regression" and classes >= 2
+    if task == "regression":
+        report.notes.append("leak rules read class labels: not checked for a regression target")
+    elif classes > 2:
+        report.notes.append("leak rule 2 (one cut separating the classes) is binary only: not checked")
     for column in frame.columns:
         series = frame[column]
         if series.nunique(dropna=False) <= 1:
             report.constant.append(str(column))
             continue
-        if both_classes and (_maps_onto_target(series, labels) or _cut_separates(series, labels)):
+        if check_leaks and (
+            _maps_onto_target(series, labels) or (classes == 2 and _cut_separates(series, labels))
+        ):
             report.leaks.append(str(column))
         elif y.name is not None and _named_like(str(column), str(y.name)):
             report.named_like_target.append(str(column))
@@ -97,14 +111,14 @@ def audit(frame: pd.DataFrame, y: pd.Series) -> AuditReport:
 
 
 def _maps_onto_target(series: pd.Series, labels: np.ndarray) -> bool:
-    """Rule 1: each value's majority label gets >= 99 % of each class right."""
+    """Rule 1: each value's majority label gets >= 99 % of each class right (every class present)."""
     distinct = series.nunique(dropna=False)
     if distinct > CATEGORY_MAX_VALUES or len(labels) < ROWS_PER_VALUE * distinct:
         return False
     values = series.astype(str).to_numpy()
     majority = pd.crosstab(values, labels).idxmax(axis=1)
     predicted = majority.loc[values].to_numpy()
-    return min((predicted[labels == c] == c).mean() for c in (0, 1)) >= LEAK_AGREEMENT
+    return min((predicted[labels == c] == c).mean() for c in np.unique(labels)) >= LEAK_AGREEMENT
 
 
 def _cut_separates(series: pd.Series, labels: np.ndarray) -> bool:

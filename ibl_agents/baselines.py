@@ -4,6 +4,12 @@ Logistic regression is the paper's comparison and the default; k-NN, a linear SV
 gradient boosting can be named in a config through ``BASELINES``. Train sets are 10-100 rows, so every
 setting below is chosen for small data rather than left at the library default, and all five share one
 preprocessing so differences come from the learner, not from how the table was encoded.
+
+Per task: binary scores are the positive class's probability; multiclass ones the (n, k) class
+probabilities in the dataset's class order (logistic regression is multinomial; the linear SVM's
+decision values go through a softmax; a class absent from the train rows gets probability 0). A
+regression target fits each name's regressor (``regression_baselines``: logistic regression -> ridge
+regression, linear SVM -> linear SVR), keyed by the regressor's own name.
 """
 
 from __future__ import annotations
@@ -12,41 +18,21 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.ensemble import GradientBoostingClassifier
-from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
+from ibl_agents.baseline_preprocessing import preprocessing
 from ibl_agents.dataset import Dataset
+from ibl_agents.regression_baselines import REGRESSORS, regressor_name
 from ibl_agents.scoring import metrics
 from ibl_agents.splits import Splits
 
 BaselineFactory = Callable[[int], Pipeline]  # gets the train size; only k-NN needs it today
 SPLIT_NAMES = ("validation", "test")
-
-
-def preprocessing() -> ColumnTransformer:
-    """Median-impute and scale numbers; fill and one-hot everything else (unseen categories -> all zeros).
-
-    ``keep_empty_features`` keeps a column that is entirely missing in a 10-row train set (as a constant)
-    instead of dropping it with a warning: the test rows still have it.
-    """
-    numeric = make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler())
-    categorical = make_pipeline(
-        SimpleImputer(strategy="most_frequent", keep_empty_features=True),
-        OneHotEncoder(handle_unknown="ignore"),
-    )
-    return ColumnTransformer(
-        [
-            ("numeric", numeric, make_column_selector(dtype_include=np.number)),
-            ("categorical", categorical, make_column_selector(dtype_exclude=np.number)),
-        ]
-    )
 
 
 def logistic_regression(n_train: int) -> Pipeline:
@@ -100,7 +86,9 @@ DEFAULT_BASELINES = ("logistic_regression",)
 def baseline_predictions(
     dataset: Dataset, splits: Splits, names: Sequence[str] = DEFAULT_BASELINES
 ) -> dict[str, dict[str, np.ndarray]]:
-    """Per-row scores in [0, 1] of each named baseline: ``{name: {"validation": ..., "test": ...}}``.
+    """Per-row scores of each named baseline: ``{name: {"validation": ..., "test": ...}}`` (binary:
+    probabilities in [0, 1]; multiclass: (n, k) class probabilities; regression: numbers, keyed by the
+    regressor's name).
 
     Rows are in the order of ``splits.validation`` and ``splits.test``, so paired comparisons can line
     them up with a code model's predictions. A train set holding a single class (possible only for splits
@@ -108,18 +96,36 @@ def baseline_predictions(
     nothing can be learned, and the constant scores AUC 0.5 (chance).
     """
     _require_known(names)
+    if dataset.task == "regression":
+        return _regressions(dataset, splits, names)
     features, labels = dataset.frame, dataset.y.to_numpy()
     train = labels[splits.train]
     rows = _split_rows(splits)
     predictions: dict[str, dict[str, np.ndarray]] = {}
     for name in names:
         if len(set(train.tolist())) < 2:
-            predictions[name] = {split: np.full(len(rows[split]), float(train[0])) for split in SPLIT_NAMES}
+            predictions[name] = {
+                split: _constant(dataset, train[0], len(rows[split])) for split in SPLIT_NAMES
+            }
             continue
         model = BASELINES[name](len(train))
         model.fit(features.iloc[splits.train], train)
+        score = _positive_scores if dataset.task == "binary" else _class_probabilities(len(dataset.classes))
         predictions[name] = {
-            split: _positive_scores(model, features.iloc[rows[split]]) if rows[split] else np.empty(0)
+            split: score(model, features.iloc[rows[split]]) if rows[split] else np.empty(0)  # no test rows
+            for split in SPLIT_NAMES
+        }
+    return predictions
+
+
+def _regressions(dataset: Dataset, splits: Splits, names: Sequence[str]) -> dict[str, dict[str, np.ndarray]]:
+    features, target, rows = dataset.frame, dataset.y.to_numpy(dtype=float), _split_rows(splits)
+    predictions: dict[str, dict[str, np.ndarray]] = {}
+    for name in map(regressor_name, names):
+        model = REGRESSORS[name](len(splits.train))
+        model.fit(features.iloc[splits.train], target[splits.train])
+        predictions[name] = {
+            split: model.predict(features.iloc[rows[split]]) if rows[split] else np.empty(0)
             for split in SPLIT_NAMES
         }
     return predictions
@@ -139,7 +145,7 @@ def baseline_metrics(
     labels, rows = dataset.y.to_numpy(), _split_rows(splits)
     return {
         name: {
-            split: metrics(labels[rows[split]], scores[split]) if rows[split] else {}  # no test rows: none
+            split: metrics(labels[rows[split]], scores[split], dataset.task) if rows[split] else {}  # no rows
             for split in SPLIT_NAMES
         }
         for name, scores in predictions.items()
@@ -154,6 +160,31 @@ def _positive_scores(model: Pipeline, features: pd.DataFrame) -> np.ndarray:
     if hasattr(model, "predict_proba"):
         return model.predict_proba(features)[:, 1]
     return 1.0 / (1.0 + np.exp(-model.decision_function(features)))
+
+
+def _constant(dataset: Dataset, label: int, n: int) -> np.ndarray:
+    """The one class a train set held, for every row: its 0/1 label, or its one-hot probabilities."""
+    if dataset.task == "multiclass":
+        return np.tile(np.eye(len(dataset.classes))[label], (n, 1))
+    return np.full(n, float(label))
+
+
+def _class_probabilities(k: int) -> Callable[[Pipeline, pd.DataFrame], np.ndarray]:
+    """Scores of a classifier as (n, k) probabilities in class order, whatever classes it saw."""
+
+    def score(model: Pipeline, features: pd.DataFrame) -> np.ndarray:
+        if hasattr(model, "predict_proba"):
+            seen = model.predict_proba(features)
+        else:
+            decision = model.decision_function(features)
+            decision = np.c_[-decision, decision] if decision.ndim == 1 else decision
+            exp = np.exp(decision - decision.max(axis=1, keepdims=True))
+            seen = exp / exp.sum(axis=1, keepdims=True)
+        full = np.zeros((len(features), k))
+        full[:, model.classes_] = seen
+        return full
+
+    return score
 
 
 def _require_known(names: Sequence[str]) -> None:

@@ -36,6 +36,10 @@ console = Console()
 errors = Console(stderr=True)
 
 CHANNELS = ", ".join(FEEDBACK_CHANNELS)
+TASK_HELP = (
+    "binary, multiclass, regression, or auto (default): 2 values binary, 3-20 labels or whole numbers"
+    " multiclass, other numbers regression."
+)
 SANDBOX_HELP = "docker (default), process (degraded, no Docker) or auto (Docker if its daemon answers)."
 CHECKPOINT_DB_HELP = (
     "PostgreSQL URL for the checkpoints, postgresql://user@host/db (password from PGPASSWORD or ~/.pgpass;"
@@ -46,6 +50,10 @@ RUN_EXAMPLES = """
 Examples:
 
   ibl run data.csv --target survived
+
+  ibl run iris.csv --target species --task multiclass
+
+  ibl run diabetes.csv --target progression --task regression --metric neg_rmse
 
   ibl run train.csv --test test.csv --target target --train-rows 40 --max-iters 8
 
@@ -63,7 +71,8 @@ def _fail(message: str) -> typer.Exit:
 @app.command(epilog=RUN_EXAMPLES)
 def run(
     data: Annotated[Path | None, typer.Argument(help="CSV or Parquet file with labeled rows.")] = None,
-    target: Annotated[str | None, typer.Option(help="Label column (binary).")] = None,
+    target: Annotated[str | None, typer.Option(help="Target column (label or number).")] = None,
+    task: Annotated[str | None, typer.Option(help=TASK_HELP)] = None,
     test: Annotated[Path | None, typer.Option(help="Use this file as the locked test split.")] = None,
     train_rows: Annotated[
         int | None, typer.Option(help="Show exactly the first N rows (paper protocol).")
@@ -88,7 +97,13 @@ def run(
         int | None, typer.Option(help="Stop after this many iterations without gain.")
     ] = None,
     min_delta: Annotated[float | None, typer.Option(help="Smallest validation gain that counts.")] = None,
-    metric: Annotated[str | None, typer.Option(help="Selection metric: auc or accuracy.")] = None,
+    metric: Annotated[
+        str | None,
+        typer.Option(
+            help="Selection metric (auto: the task's default, first below): binary auc, accuracy;"
+            " multiclass macro_f1, accuracy, neg_log_loss; regression r2, neg_rmse, neg_mae."
+        ),
+    ] = None,
     target_metric: Annotated[float | None, typer.Option(help="Stop once validation reaches this.")] = None,
     max_tokens_total: Annotated[int | None, typer.Option(help="Token budget for all model calls.")] = None,
     max_cost: Annotated[float | None, typer.Option(help="Dollar budget (models need a known price).")] = None,
@@ -120,6 +135,7 @@ def run(
             {
                 "data.path": str(data) if data else None,
                 "data.target": target,
+                "data.task": task,
                 "data.test_path": str(test) if test else None,
                 "data.train_rows": train_rows,
                 "data.seed": seed,
@@ -292,6 +308,8 @@ Examples:
   ibl score best_model.py --data test.csv --target survived
 
   ibl score reply.txt --data test.csv --target y --json
+
+  ibl score best_model.py --data iris.csv --target species --task multiclass
 """
 
 
@@ -299,19 +317,20 @@ Examples:
 def score(
     model: Annotated[Path, typer.Argument(help="Code model file, or a saved raw LLM reply.")],
     data: Annotated[Path, typer.Option(help="CSV or Parquet file with labeled rows.")],
-    target: Annotated[str, typer.Option(help="Label column (binary); never sent to the model.")],
+    target: Annotated[str, typer.Option(help="Target column; never sent to the model.")],
+    task: Annotated[str, typer.Option(help=TASK_HELP)] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     sandbox: Annotated[str, typer.Option(help=SANDBOX_HELP)] = "docker",
 ) -> None:
-    """Run one code model in the sandbox on a labeled table; print its outcome and AUC/accuracy.
+    """Run one code model in the sandbox on a labeled table; print its outcome and the task's metrics.
 
-    Exit 0 when it ran and returned valid probabilities, 1 when the model failed, 2 for bad input.
+    Exit 0 when it ran and returned valid predictions, 1 when the model failed, 2 for bad input.
     """
     from ibl_agents.score_file import score_file
 
     exit_cleanly_on_signals()
     try:
-        result = score_file(model, data, target, sandbox=sandbox)
+        result = score_file(model, data, target, sandbox=sandbox, task=task)
     except (IblError, SandboxError) as exc:
         raise _fail(str(exc)) from None
     if result.isolation_warning:

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from ibl_agents.errors import ConfigError
+from ibl_agents.tasks import ALL_SELECTION_METRICS, AUTO, TASK_SETTINGS, TaskSetting, selection_metric
 from sandbox.backends import SANDBOX_BACKENDS, SandboxBackend
 from sandbox.hardening import SandboxLimits
 
-Metric = Literal["auc", "accuracy"]
-METRICS: tuple[str, ...] = ("auc", "accuracy")
+METRICS: tuple[str, ...] = (AUTO, *ALL_SELECTION_METRICS)
 Strategy = Literal["refine", "best-of-n", "one-shot"]
 STRATEGIES: tuple[str, ...] = get_args(Strategy)
 # What the generator hears about earlier candidates under `refine` (ablations switch channels off):
@@ -41,6 +41,7 @@ class DataConfig:
 
     path: str = ""  # CSV or Parquet file (a DataFrame can be passed to refine() directly instead)
     target: str = ""  # label column
+    task: TaskSetting = "auto"  # binary, multiclass, regression; auto reads the target (ibl_agents.tasks)
     test_path: str | None = None  # file used as the locked test split instead of a random split
     train_rows: int | None = None  # show exactly the first N non-test rows (the paper's protocol)
     test_fraction: float = 0.2  # locked test share when no test file is given; 0: no locked test split
@@ -86,7 +87,7 @@ class LoopConfig:
     max_iters: int = 8
     patience: int = 3  # iterations without a gain >= min_delta before stopping (plateau)
     min_delta: float = 0.005
-    metric: Metric = "auc"
+    metric: str = "auto"  # selection metric (tasks.SELECTION_METRICS); auto: the task's default
     target_metric: float | None = None  # stop as soon as validation reaches this
     max_tokens_total: int | None = None
     max_cost: float | None = None  # US dollars, from ibl_agents/pricing.py; every model needs a price
@@ -148,6 +149,7 @@ class RefineConfig:
         checks: list[tuple[bool, str]] = [
             (self.loop.max_iters >= 1, "loop.max_iters must be >= 1"),
             (self.loop.patience >= 1, "loop.patience must be >= 1"),
+            (self.data.task in TASK_SETTINGS, f"data.task must be one of {', '.join(TASK_SETTINGS)}"),
             (self.loop.metric in METRICS, f"loop.metric must be one of {', '.join(METRICS)}"),
             (self.loop.strategy in STRATEGIES, f"loop.strategy must be one of {', '.join(STRATEGIES)}"),
             (
@@ -178,6 +180,8 @@ class RefineConfig:
         for ok, message in checks:
             if not ok:
                 raise ConfigError(message)
+        if self.data.task != AUTO:
+            selection_metric(self.loop.metric, self.data.task)  # raises when the metric does not fit the task
         self.sandbox.limits()
         return self
 

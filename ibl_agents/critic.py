@@ -1,16 +1,15 @@
 """The critic agent: turns one evaluation into short, concrete feedback for the next generation.
 
 It sees the candidate's code, the outcome (failure kind and trimmed traceback, or validation metrics),
-the mechanical diagnostics, and a class-balanced sample of *train* rows the code got wrong. Validation
-and test rows never reach it: only aggregate validation metrics do.
+the mechanical diagnostics, and *train* rows the code got wrong (``train_errors``: misclassified rows,
+confused class pairs or the largest residuals, by task). Validation and test rows never reach it: only
+aggregate validation metrics do.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
 from langchain_core.language_models import BaseChatModel
 
 from ibl_agents.chat import ModelReply, ask
@@ -18,6 +17,9 @@ from ibl_agents.dataset import Dataset
 from ibl_agents.diagnostics import diagnose
 from ibl_agents.evaluation import Evaluation
 from ibl_agents.prompting import render
+from ibl_agents.task_prompts import critic_parts
+from ibl_agents.tasks import REPORTED_METRICS, shown_score
+from ibl_agents.train_errors import train_errors
 from sandbox.results import OutcomeKind
 
 DETAIL_CHARS = 1500
@@ -47,10 +49,11 @@ class Evidence:
         n_misclassified: int,
         tracebacks: bool,
     ) -> Evidence:
+        ran = evaluation.kind is OutcomeKind.OK and n_misclassified > 0
         return cls(
-            _outcome(evaluation, metric, best, tracebacks),
-            diagnose(evaluation, dataset.features, metric),
-            _misclassified(evaluation, dataset, train_rows, n_misclassified),
+            _outcome(evaluation, dataset.task, metric, best, tracebacks),
+            diagnose(evaluation, dataset.features, metric, dataset.task, dataset.classes),
+            train_errors(evaluation.train_scores, dataset, train_rows, n_misclassified) if ran else "",
         )
 
     @property
@@ -68,7 +71,7 @@ def critic_prompt(code: str, evidence: Evidence, dataset: Dataset) -> str:
     return render(
         "critic",
         target=dataset.target,
-        positive_label=dataset.positive_label,
+        **critic_parts(dataset),
         column_names=", ".join(dataset.features),
         code=code.strip(),
         outcome=evidence.outcome,
@@ -84,47 +87,18 @@ def critique(model: BaseChatModel, prompt: str, notes: list[str]) -> tuple[str, 
     return "\n".join(p for p in parts if p), reply
 
 
-def _outcome(evaluation: Evaluation, metric: str, best: float | None, tracebacks: bool) -> str:
+def _outcome(evaluation: Evaluation, task: str, metric: str, best: float | None, tracebacks: bool) -> str:
     if evaluation.kind is not OutcomeKind.OK:
         detail = evaluation.detail[-DETAIL_CHARS:].strip() if tracebacks else ""
         return f"It failed: {evaluation.kind.value}: {evaluation.message}" + (
             f"\nTraceback (last lines):\n{detail}" if detail else ""
         )
-    score = evaluation.validation.get(metric, float("nan"))
-    best_text = f"; the best code so far scores {best:.3f}" if best is not None else ""
-    return (
-        f"It ran. Validation {metric} {score:.3f}, accuracy {evaluation.validation['accuracy']:.3f}"
-        f"{best_text}. Train accuracy {evaluation.train.get('accuracy', float('nan')):.3f}."
+    name, _ = shown_score(metric, 0.0)
+    shown = [name, *(other for other in REPORTED_METRICS[task] if other != name)]
+    scores = ", ".join(f"{other} {evaluation.validation.get(other, float('nan')):.3f}" for other in shown)
+    best_text = (
+        f"; the best code so far scores {shown_score(metric, best)[1]:.3f}" if best is not None else ""
     )
-
-
-def _misclassified(evaluation: Evaluation, dataset: Dataset, train_rows: list[int], limit: int) -> str:
-    """A class-balanced sample of train rows the code got wrong, with its predicted probability."""
-    if evaluation.kind is not OutcomeKind.OK or limit <= 0:
-        return ""
-    scores = np.asarray(evaluation.train_scores)
-    truth = dataset.y.to_numpy()[train_rows]
-    wrong = np.flatnonzero((scores >= 0.5).astype(int) != truth)
-    if wrong.size == 0:
-        return "\nIt classifies every training row correctly.\n"
-    by_class = [wrong[truth[wrong] == c][: limit // 2 + limit % 2] for c in (1, 0)]
-    picked = sorted(np.concatenate(by_class).tolist())[:limit]
-    table = dataset.frame.iloc[[train_rows[i] for i in picked]].reset_index(drop=True)
-    table = pd.concat(
-        [
-            table,
-            pd.DataFrame(
-                {
-                    dataset.target: [
-                        dataset.positive_label if truth[i] else dataset.negative_label for i in picked
-                    ],
-                    "predicted_probability": [round(float(scores[i]), 3) for i in picked],
-                }
-            ),
-        ],
-        axis=1,
-    )
-    return (
-        f"\n{wrong.size} of {len(train_rows)} training rows are misclassified; some of them:\n"
-        + table.to_csv(index=False, float_format="%.4g")
-    )
+    train = "accuracy" if task != "regression" else name
+    train_score = evaluation.train.get(train, float("nan"))
+    return f"It ran. Validation {scores}{best_text}. Train {train} {train_score:.3f}."

@@ -32,8 +32,8 @@ def prepare_data(config: DataConfig, frame: pd.DataFrame | None = None) -> Prepa
     fixed_test = None
     if config.test_path:
         source, fixed_test = _with_test_file(source, Path(config.test_path), config.target)
-    dataset = load_dataset(source, config.target, config.drop_columns)
-    report = audit(dataset.frame, dataset.y)
+    dataset = load_dataset(source, config.target, config.drop_columns, config.task)
+    report = audit(dataset.frame, dataset.y, dataset.task)
     dropped: list[str] = []
     if config.drop_leaks and report.leaks:
         dropped = list(report.leaks)
@@ -46,6 +46,7 @@ def prepare_data(config: DataConfig, frame: pd.DataFrame | None = None) -> Prepa
         train_fraction=config.train_fraction,
         fixed_test=fixed_test,
         train_rows=config.train_rows,
+        stratify=dataset.task != "regression",
     )
     manifest = {
         "source": config.path or dataset.source,
@@ -54,7 +55,9 @@ def prepare_data(config: DataConfig, frame: pd.DataFrame | None = None) -> Prepa
         "test_sha256": file_sha256(Path(config.test_path)) if config.test_path else None,
         "target": dataset.target,
         "task": dataset.task,
-        "positive_label": dataset.positive_label,
+        "task_reason": dataset.task_reason,
+        "classes": list(dataset.classes),  # class index -> label; [] for regression
+        "positive_label": dataset.positive_label if dataset.task == "binary" else None,
         "features": dataset.features,
         "dropped_leaks": dropped,
         "rows": len(dataset.y),

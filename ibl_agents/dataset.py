@@ -1,7 +1,7 @@
 """Loading a labeled table and checking it can carry an IBL run.
 
 Every problem the user can fix is a ``DataError`` whose message names the problem and the fix. The task
-type is explicit (only binary classification today) so multiclass and regression slot in later.
+(binary, multiclass or regression) is resolved from the target column by ``ibl_agents.target``.
 """
 
 from __future__ import annotations
@@ -9,33 +9,52 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
 
 from ibl_agents.errors import DataError
+from ibl_agents.target import encode_target
+from ibl_agents.tasks import AUTO, TaskType
 
-TaskType = Literal["binary"]
 FREE_TEXT_MIN_DISTINCT = 30  # an object column with more distinct values than this ...
 FREE_TEXT_MIN_RATIO = 0.5  # ... that are mostly unique is free text a prompt cannot carry
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """A validated table: features, a 0/1 target, and where it came from."""
+    """A validated table: features, the encoded target, and where it came from.
+
+    ``y`` is aligned with ``frame``: the class index into ``classes`` (binary: 0 = negative, 1 = positive;
+    multiclass: labels sorted as text) or, for regression, the float target.
+    """
 
     frame: pd.DataFrame  # feature columns only
-    y: pd.Series  # 0/1 ints, aligned with frame
+    y: pd.Series
     target: str
-    positive_label: str  # original label value encoded as 1
-    negative_label: str
+    classes: tuple[str, ...]  # original label of each class index; () for regression
     source: str  # file path or "<DataFrame>"
     sha256: str  # of the file bytes, or of the frame's CSV form
     task: TaskType = "binary"
+    task_reason: str = ""  # how the task was chosen (the auto rule as it applied), for the run header
 
     @property
     def features(self) -> list[str]:
         return list(self.frame.columns)
+
+    @property
+    def positive_label(self) -> str:
+        """Binary only: the original label encoded as 1."""
+        return self._binary_classes()[1]
+
+    @property
+    def negative_label(self) -> str:
+        """Binary only: the original label encoded as 0."""
+        return self._binary_classes()[0]
+
+    def _binary_classes(self) -> tuple[str, ...]:
+        if self.task != "binary":
+            raise ValueError(f"a {self.task} dataset has no positive/negative label; use `classes`")
+        return self.classes
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -77,8 +96,9 @@ def prepare_dataset(
     source: str,
     sha256: str,
     drop_columns: list[str] | None = None,
+    task: str = AUTO,
 ) -> Dataset:
-    """Validate a raw table and split it into features and a 0/1 target."""
+    """Validate a raw table and split it into features and the target encoded for ``task`` (or ``auto``)."""
     if frame.empty or len(frame.columns) == 0:
         raise DataError(f"{source} has no rows; IBL needs labeled rows to learn from")
     if not target:
@@ -94,41 +114,21 @@ def prepare_dataset(
         raise DataError(
             f"target column {target!r} has {int(labels.isna().sum())} missing value(s); drop those rows first"
         )
-    classes = sorted(labels.unique(), key=lambda v: str(v))
-    if len(classes) < 2:
-        raise DataError(
-            f"target column {target!r} has a single class ({classes[0]!r}); binary classification needs two"
-        )
-    if len(classes) > 2:
-        raise DataError(
-            f"target column {target!r} has {len(classes)} classes; only binary classification is supported"
-            " so far (multiclass is planned)"
-        )
+    encoded = encode_target(labels, target, task)
     features = frame.drop(columns=[target])
     if features.shape[1] == 0:
         raise DataError(f"{source} has no feature columns besides the target {target!r}")
     _reject_free_text(features)
-    negative, positive = _order_labels(classes)
-    y = (labels == positive).astype(int)
     return Dataset(
         frame=features,
-        y=y,
+        y=encoded.y,
         target=target,
-        positive_label=str(positive),
-        negative_label=str(negative),
+        classes=encoded.classes,
         source=source,
         sha256=sha256,
+        task=encoded.task,
+        task_reason=encoded.reason,
     )
-
-
-def _order_labels(classes: list[object]) -> tuple[object, object]:
-    """Pick the positive class: 1/True/'yes'-like values win, otherwise the later one in sort order."""
-    positive_names = {"1", "true", "yes", "y", "positive", "pos"}
-    for value in classes:
-        if str(value).strip().lower() in positive_names:
-            other = next(c for c in classes if c is not value)
-            return other, value
-    return classes[0], classes[1]
 
 
 def _reject_free_text(features: pd.DataFrame) -> None:
@@ -150,8 +150,11 @@ def _columns(frame: pd.DataFrame) -> str:
     return ", ".join(names[:30]) + (" ..." if len(names) > 30 else "")
 
 
-def load_dataset(source: Path | pd.DataFrame, target: str, drop_columns: list[str] | None = None) -> Dataset:
-    """Load a CSV/Parquet path or an in-memory DataFrame and validate it."""
+def load_dataset(
+    source: Path | pd.DataFrame, target: str, drop_columns: list[str] | None = None, task: str = AUTO
+) -> Dataset:
+    """Load a CSV/Parquet path or an in-memory DataFrame and validate it for ``task`` (``auto``: see
+    ``ibl_agents.target``)."""
     if isinstance(source, pd.DataFrame):
         return prepare_dataset(
             source.copy(),
@@ -159,9 +162,10 @@ def load_dataset(source: Path | pd.DataFrame, target: str, drop_columns: list[st
             source="<DataFrame>",
             sha256=frame_sha256(source),
             drop_columns=drop_columns,
+            task=task,
         )
     path = Path(source)
     frame = read_table(path)
     return prepare_dataset(
-        frame, target, source=str(path), sha256=file_sha256(path), drop_columns=drop_columns
+        frame, target, source=str(path), sha256=file_sha256(path), drop_columns=drop_columns, task=task
     )

@@ -2,7 +2,9 @@
 
 Small models make the same mechanical mistakes again and again (observed here: rankings inverted, constant
 output, columns that do not exist, a forgotten import). A sentence that names the mistake beats a stack
-trace, and costs no tokens.
+trace, and costs no tokens. Per task: an inverted ranking is a binary finding; a multiclass model that
+picks one class for every row, and a regression model worse than the training average (R² < 0), are
+named too.
 """
 
 from __future__ import annotations
@@ -17,16 +19,30 @@ from sandbox.results import OutcomeKind
 INVERTED_AUC = 0.45
 
 
-def diagnose(evaluation: Evaluation, columns: list[str], metric: str) -> list[str]:
-    """Plain-language findings about one evaluation, most important first."""
+def diagnose(
+    evaluation: Evaluation,
+    columns: list[str],
+    metric: str,
+    task: str = "binary",
+    classes: tuple[str, ...] = (),
+) -> list[str]:
+    """Plain-language findings about one evaluation, most important first (``classes``: multiclass)."""
     if evaluation.kind is not OutcomeKind.OK:
         return _failure_notes(evaluation, columns)
-    notes = []
     scores = np.asarray(evaluation.train_scores, dtype=float)
+    if task == "multiclass":
+        return _multiclass_notes(scores, classes)
+    notes = []
     if scores.size and float(scores.std()) < 1e-9:
         notes.append(
             f"predict returns the same value ({scores[0]:.3g}) for every row, so it ranks nothing;"
             " the output must vary with the features."
+        )
+    r2 = evaluation.validation.get("r2", float("nan"))
+    if task == "regression" and r2 < 0:
+        notes.append(
+            f"validation R² is {r2:.3f}: worse than predicting TARGET_MEAN for every row; check the sign of"
+            " each term (CORRELATION gives it) and its scale (a standardised term times TARGET_SPREAD)."
         )
     auc = evaluation.validation.get("auc", float("nan"))
     if auc < INVERTED_AUC:
@@ -36,6 +52,23 @@ def diagnose(evaluation: Evaluation, columns: list[str], metric: str) -> list[st
             " reverse the comparison)."
         )
     return notes
+
+
+def _multiclass_notes(probabilities: np.ndarray, classes: tuple[str, ...]) -> list[str]:
+    if not probabilities.size:
+        return []
+    if float(np.ptp(probabilities, axis=0).max()) < 1e-9:
+        return [
+            "predict returns the same probabilities for every row, so it tells no class apart; the output"
+            " must vary with the features."
+        ]
+    picked = np.unique(probabilities.argmax(axis=1))
+    if len(picked) == 1:
+        return [
+            f"every row gets the same most probable class ({classes[int(picked[0])]!r}); the other classes"
+            " never win: score each class by how close the row is to its MEAN_BY_CLASS values."
+        ]
+    return []
 
 
 def _failure_notes(evaluation: Evaluation, columns: list[str]) -> list[str]:

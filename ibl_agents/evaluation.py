@@ -16,10 +16,12 @@ import pandas as pd
 
 from ibl_agents.contract import check_contract
 from ibl_agents.dataset import Dataset
-from ibl_agents.scoring import FAILED_SCORE, check_predictions, metrics, pooled_and_folds
+from ibl_agents.prediction_checks import PredictionCheck, check_predictions
+from ibl_agents.scoring import FAILED_SCORE, metrics, pooled_and_folds
 from ibl_agents.splits import Splits
+from ibl_agents.tasks import selection_score
 from sandbox.executor import Executor
-from sandbox.results import ExecutionResult, OutcomeKind
+from sandbox.results import ExecutionResult, OutcomeKind, Predictions
 
 TRAIN_FRAME = "train"
 _FRAME_NAME = re.compile(r"on frame '[^']+'")
@@ -35,15 +37,17 @@ class Evaluation:
     validation: dict[str, float] = field(default_factory=dict)  # pooled over all folds
     folds: list[dict[str, float]] = field(default_factory=list)
     train: dict[str, float] = field(default_factory=dict)
-    train_scores: list[float] = field(default_factory=list)
+    train_scores: Predictions = field(default_factory=list)  # per train row, as predict returned them
     duration_s: float = 0.0
 
     def score(self, metric: str) -> float:
-        """The ranking score: failures rank below every real score."""
-        return self.validation.get(metric, FAILED_SCORE) if self.kind is OutcomeKind.OK else FAILED_SCORE
+        """The ranking score of the selection ``metric`` (higher is better); failures rank below every
+        real score."""
+        score = selection_score(self.validation, metric) if self.kind is OutcomeKind.OK else None
+        return FAILED_SCORE if score is None else score
 
     @classmethod
-    def from_json(cls, record: dict[str, Any], train_scores: list[float]) -> Evaluation:
+    def from_json(cls, record: dict[str, Any], train_scores: Predictions) -> Evaluation:
         """Inverse of ``to_json``; train scores are stored in their own file (they can be long)."""
         return cls(
             OutcomeKind(record["kind"]),
@@ -71,13 +75,24 @@ def fold_name(index: int) -> str:
     return f"validation_{index}"
 
 
+def run_in_sandbox(
+    executor: Executor, code: str, frames: dict[str, pd.DataFrame], dataset: Dataset
+) -> ExecutionResult:
+    """Run ``code`` asking for what the task needs: one probability column per class (multiclass), else
+    one number per row. Only multiclass passes ``output_columns``, so executors that predate matrix
+    results (test doubles, wrappers) serve binary and regression runs unchanged."""
+    if dataset.task == "multiclass":
+        return executor.run(code, frames, dataset.classes)
+    return executor.run(code, frames)
+
+
 def evaluate_candidate(code: str, dataset: Dataset, splits: Splits, executor: Executor) -> Evaluation:
     violation = check_contract(code, dataset.target)
     if violation is not None:
         return Evaluation(violation.kind, violation.message)
     frames = {fold_name(i): _features(dataset, rows) for i, rows in enumerate(splits.folds)}
     frames[TRAIN_FRAME] = _features(dataset, splits.train)
-    result = executor.run(code, frames)
+    result = run_in_sandbox(executor, code, frames, dataset)
     if result.kind is not OutcomeKind.OK:
         message = _FRAME_NAME.sub("on held-out rows", result.message)  # frame names only confuse the critic
         return Evaluation(result.kind, message, result.detail, duration_s=result.duration_s)
@@ -88,19 +103,20 @@ def _score(result: ExecutionResult, dataset: Dataset, splits: Splits) -> Evaluat
     labels = dataset.y.to_numpy()
     named = [(fold_name(i), rows) for i, rows in enumerate(splits.folds)] + [(TRAIN_FRAME, splits.train)]
     for name, rows in named:
-        check = check_predictions(result.predictions.get(name, []), len(rows))
+        check = _check(result, name, len(rows), dataset)
         if check.kind is not OutcomeKind.OK:
             return Evaluation(check.kind, f"on {name}: {check.message}", duration_s=result.duration_s)
     pooled, per_fold = pooled_and_folds(
         [labels[rows] for rows in splits.folds],
         [np.asarray(result.predictions[fold_name(i)]) for i in range(len(splits.folds))],
+        dataset.task,
     )
     train_scores = result.predictions[TRAIN_FRAME]
     return Evaluation(
         OutcomeKind.OK,
         validation=pooled,
         folds=per_fold,
-        train=metrics(labels[splits.train], np.asarray(train_scores)),
+        train=metrics(labels[splits.train], np.asarray(train_scores), dataset.task),
         train_scores=list(train_scores),
         duration_s=result.duration_s,
     )
@@ -113,7 +129,7 @@ class HeldOutScore:
     kind: OutcomeKind
     message: str = ""
     metrics: dict[str, float] = field(default_factory=dict)
-    predictions: list[float] = field(default_factory=list)  # aligned with the rows scored
+    predictions: Predictions = field(default_factory=list)  # aligned with the rows scored
 
     @property
     def ok(self) -> bool:
@@ -124,16 +140,19 @@ def score_on_rows(
     code: str, dataset: Dataset, rows: list[int], executor: Executor, name: str = "test"
 ) -> HeldOutScore:
     """Score a code model on an arbitrary row set, e.g. the locked test split for the report."""
-    result = executor.run(code, {name: _features(dataset, rows)})
+    result = run_in_sandbox(executor, code, {name: _features(dataset, rows)}, dataset)
     if result.kind is not OutcomeKind.OK:
         return HeldOutScore(result.kind, result.message)
-    check = check_predictions(result.predictions.get(name, []), len(rows))
+    check = _check(result, name, len(rows), dataset)
     if check.kind is not OutcomeKind.OK:
         return HeldOutScore(check.kind, check.message)
     scores = result.predictions[name]
-    return HeldOutScore(
-        OutcomeKind.OK, metrics=metrics(dataset.y.to_numpy()[rows], np.asarray(scores)), predictions=scores
-    )
+    held_out = metrics(dataset.y.to_numpy()[rows], np.asarray(scores), dataset.task)
+    return HeldOutScore(OutcomeKind.OK, metrics=held_out, predictions=scores)
+
+
+def _check(result: ExecutionResult, name: str, rows: int, dataset: Dataset) -> PredictionCheck:
+    return check_predictions(result.predictions.get(name, []), rows, dataset.task, len(dataset.classes))
 
 
 def _features(dataset: Dataset, rows: list[int]) -> pd.DataFrame:

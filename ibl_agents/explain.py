@@ -72,8 +72,10 @@ def load_run_model(run_dir: Path, candidate: str | None = None) -> RunModel:
             else "the run produced no valid model yet; pass --candidate NNNN to explain another one"
         )
         raise DataError(f"{source_file} does not exist: {hint}")
-    positive = manifest.get("positive_label")
+    positive, classes = manifest.get("positive_label"), manifest.get("classes") or []
     task_note = f"the probability that it is {positive}" if positive is not None else str(manifest["task"])
+    if manifest.get("task") == "multiclass":
+        task_note = f"the probability of each class: {', '.join(classes)}"
     return RunModel(
         run_dir=run_dir,
         source_file=source_file,

@@ -18,15 +18,18 @@ from ibl_agents.contract import ALLOWED_IMPORTS
 from ibl_agents.dataset import Dataset
 from ibl_agents.extraction import drop_example_usage, extract_code
 from ibl_agents.prompting import render
-from ibl_agents.serialize import class_statistics, describe_columns, sample_rows
+from ibl_agents.serialize import describe_columns, sample_task_rows
+from ibl_agents.task_prompts import generator_parts
+from ibl_agents.tasks import shown_score
 from ibl_agents.token_count import count_tokens
+from ibl_agents.train_statistics import train_constants_text
 
 
 @dataclass(frozen=True)
 class BestSoFar:
     code: str
-    score: float
-    metric: str
+    score: float  # the selection score (higher is better)
+    metric: str  # the selection metric
 
 
 def generator_prompt(
@@ -46,32 +49,30 @@ def generator_prompt(
     """
     features = dataset.frame.iloc[train_rows].reset_index(drop=True)
     labels = dataset.y.iloc[train_rows].reset_index(drop=True)
-    best_section = (
-        render(
-            "generator_best", metric=best.metric, best_score=f"{best.score:.3f}", best_code=best.code.strip()
+    best_section = ""
+    if best is not None:
+        metric, score = shown_score(best.metric, best.score)
+        best_section = render(
+            "generator_best", metric=metric, best_score=f"{score:.3f}", best_code=best.code.strip()
         )
-        if best
-        else ""
-    )
     feedback_section = render("generator_feedback", feedback=feedback.strip()) if feedback.strip() else ""
     fixed = {
         "target": dataset.target,
-        "positive_label": dataset.positive_label,
-        "negative_label": dataset.negative_label,
         "n_features": len(dataset.features),
-        "first_feature": _example_column(features),
         "columns": describe_columns(features),
         "allowed_imports": ", ".join(sorted(ALLOWED_IMPORTS)),
         "class_stats": constants,
         "best_section": best_section,
         "feedback_section": feedback_section,
+        **generator_parts(dataset, _example_column(features)),
     }
     overhead = count_tokens(render("generator", rows="", n_rows=0, **fixed))
-    rows_text, n_rows = sample_rows(
+    rows_text, n_rows = sample_task_rows(
         features,
         labels,
         dataset.target,
-        (dataset.positive_label, dataset.negative_label),
+        dataset.task,
+        dataset.classes,
         token_budget=max(200, token_budget - overhead),
         seed=seed,
     )
@@ -85,13 +86,11 @@ def _example_column(features: pd.DataFrame) -> str:
 
 
 def train_constants(dataset: Dataset, train_rows: list[int]) -> str:
-    """The class statistics of the train rows as Python constants: shown in the prompt, and defined
-    for the code model (see ``add_missing_constants``)."""
+    """The statistics of the train rows as Python constants (``train_statistics``): shown in the prompt,
+    and defined for the code model (see ``add_missing_constants``)."""
     features = dataset.frame.iloc[train_rows].reset_index(drop=True)
     labels = dataset.y.iloc[train_rows].reset_index(drop=True)
-    return class_statistics(
-        features, labels, dataset.target, (dataset.positive_label, dataset.negative_label)
-    )
+    return train_constants_text(features, labels, dataset.target, dataset.task, dataset.classes)
 
 
 def add_missing_constants(code: str, constants: str) -> str:

@@ -16,6 +16,9 @@ prompt states never count). Three kinds of evidence:
 (c) label sequence: a list or tuple of >= 8 labels (0/1, booleans or the label names), holding both,
     equal to the train labels in the order given or to their first part. Its length (the longest).
 
+Multiclass labels are class names or class indices (0 .. k-1); a probability stands for no class. A
+regression target has no labels to look up: (b) and (c) are not checked and the report's ``notes`` say so.
+
 Verdict: copied_rows >= 3, or lookup_entries >= 3, or any label sequence. One or two can be chance or
 a worked example (two GPT-4 replies in the paper's corpus copy 2 of their 8 rows as a demo); three rows
 written out is a table.
@@ -27,7 +30,7 @@ elsewhere, and rows spread over several statements.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from ibl_agents.code_literals import KeyedLiteral, LiteralGroup, Scalar, code_literals
 from ibl_agents.dataset import Dataset
@@ -45,9 +48,14 @@ class MemorisationReport:
     label_sequence: int  # length of the longest literal equal to the train labels' order, else 0
     verdict: bool
     evidence: list[str]  # one line per kind found, for people
+    notes: list[str] = field(default_factory=list)  # kinds of evidence not checked for this task
 
     def to_json(self) -> dict[str, object]:
-        return asdict(self)
+        """Plain JSON; ``notes`` only when a check was skipped."""
+        record = asdict(self)
+        if not self.notes:
+            del record["notes"]
+        return record
 
 
 def check_memorisation(source: str, dataset: Dataset, train_rows: Sequence[int]) -> MemorisationReport:
@@ -60,8 +68,10 @@ def check_memorisation(source: str, dataset: Dataset, train_rows: Sequence[int])
     shown = ShownRows(dataset, train_rows)
     literals = code_literals(source, dataset.features)
     copied = _copied_rows(literals.groups, shown)
-    lookups = [entry for entry in literals.keyed if _looks_up(entry, shown, dataset)]
-    sequence_length, sequence_line = _label_sequence(literals.sequences, shown, dataset)
+    labelled = dataset.task != "regression"
+    lookups = [entry for entry in literals.keyed if labelled and _looks_up(entry, shown, dataset)]
+    sequences = literals.sequences if labelled else []
+    sequence_length, sequence_line = _label_sequence(sequences, shown, dataset)
     memorised = (
         len(copied) >= COPIED_ROWS_VERDICT or len(lookups) >= LOOKUP_ENTRIES_VERDICT or sequence_length > 0
     )
@@ -71,6 +81,7 @@ def check_memorisation(source: str, dataset: Dataset, train_rows: Sequence[int])
         label_sequence=sequence_length,
         verdict=memorised,
         evidence=_evidence(copied, lookups, (sequence_length, sequence_line), shown, dataset),
+        notes=[] if labelled else ["lookup entries and label sequences need class labels: not checked"],
     )
 
 
@@ -162,10 +173,13 @@ def _label_sequence(sequences: list[LiteralGroup], shown: ShownRows, dataset: Da
 
 
 def _label(value: Scalar, dataset: Dataset, *, exact: bool) -> int | None:
-    """The 0/1 label a literal stands for: a label name, a boolean, 0 or 1, or (not ``exact``) a
-    probability above or below 0.5."""
+    """The class index a literal stands for: a label name, a boolean, a class index, or (binary, not
+    ``exact``) a probability above or below 0.5."""
     if isinstance(value, str):
-        return 1 if value == dataset.positive_label else 0 if value == dataset.negative_label else None
+        return dataset.classes.index(value) if value in dataset.classes else None
+    if dataset.task == "multiclass":
+        whole = not isinstance(value, bool) and float(value).is_integer()
+        return int(value) if whole and 0 <= value < len(dataset.classes) else None
     if exact:
         return int(value) if value in (0, 1) else None
     return 1 if value > 0.5 else 0 if value < 0.5 else None

@@ -14,6 +14,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from ibl_agents.refine import RunSummary
+from ibl_agents.tasks import LOWER_IS_BETTER, REPORTED_METRICS, shown_score
 
 _ACTIVITY = {
     "generating": "writing a code model",
@@ -42,11 +43,18 @@ class LiveProgress:
             self.shown_warnings.add(event["message"])
             self.console.print(f"[yellow]warning:[/] {event['message']}")
         elif kind == "start":
+            self.metric = event.get("metric", self.metric)
             self.console.print(
                 f"[bold]ibl run[/]: generator {event['generator']}, critic {event['critic']}, sandbox"
                 f" {event['sandbox']}; {event['train_rows']} train / {event['validation_rows']} validation /"
                 f" {event['test_rows']} locked test rows"
             )
+            if "task" in event:
+                self.console.print(
+                    f"task [bold]{event['task']}[/] ({event['task_reason']}); candidates ranked by"
+                    f" validation {self.metric}",
+                    highlight=False,
+                )
         elif kind == "resume":
             at = event["iteration"] + (event["next"] == ["generate"])  # generate starts the next iteration
             step = f"{', '.join(event['next'])} of iteration {at}" if event["next"] else "the summary"
@@ -71,11 +79,13 @@ class LiveProgress:
 
 
 def _candidate_line(event: dict[str, Any], metric: str) -> str:
+    """One line per candidate; a lower-is-better metric (``neg_rmse``) shows its plain value (``rmse``)."""
     score = event.get("score")
     best = event.get("best_score")
-    outcome = f"[green]ok[/] {metric} {score:.3f}" if score is not None else f"[red]{event['kind']}[/]"
+    name, shown = shown_score(metric, score) if score is not None else (metric, None)
+    outcome = f"[green]ok[/] {name} {shown:.3f}" if shown is not None else f"[red]{event['kind']}[/]"
     accepted = " [bold green]new best[/]" if event.get("accepted") else ""
-    best_text = f"{best:.3f}" if best is not None else "-"
+    best_text = f"{shown_score(metric, best)[1]:.3f}" if best is not None else "-"
     message = f" ({event['message'][:90]})" if event.get("message") and score is None else ""
     return (
         f"iter {event['iteration']:>2}  {outcome}{accepted}{message}  best {best_text}  "
@@ -88,14 +98,18 @@ def print_report(console: Console, summary: RunSummary, metric: str, shown_warni
     if summary.best_code:
         console.rule(f"best code model (candidate {summary.best_id})")
         console.print(Syntax(summary.best_code, "python", line_numbers=False))
-    table = Table(title="metrics (higher is better)")
+    names = REPORTED_METRICS[summary.task]
+    lower = [name for name in names if name in LOWER_IS_BETTER]
+    direction = f"{', '.join(lower)} lower, the others higher" if lower else "higher"
+    table = Table(title=f"metrics ({direction} is better)")
     table.add_column("model")
     for split in ("validation", "locked test"):
-        for name in ("auc", "accuracy"):
+        for name in names:
             table.add_column(f"{split} {name}", justify="right")
-    table.add_row("LLM code model", *_cells(summary.validation), *_cells(summary.test))
+    table.add_row("LLM code model", *_cells(summary.validation, names), *_cells(summary.test, names))
     for name, scores in summary.baselines.items():
-        table.add_row(name.replace("_", " "), *_cells(scores["validation"]), *_cells(scores["test"]))
+        row = [*_cells(scores["validation"], names), *_cells(scores["test"], names)]
+        table.add_row(name.replace("_", " "), *row)
     console.print(table)
     tokens = "~" if summary.tokens_estimated else ""
     by_node = ", ".join(f"{k} {v:,}" for k, v in summary.tokens_by_node.items())
@@ -111,5 +125,5 @@ def print_report(console: Console, summary: RunSummary, metric: str, shown_warni
         console.print(f"[yellow]warning:[/] {warning}")
 
 
-def _cells(scores: dict[str, float]) -> list[str]:
-    return [f"{scores[k]:.3f}" if k in scores else "-" for k in ("auc", "accuracy")]
+def _cells(scores: dict[str, float], names: tuple[str, ...]) -> list[str]:
+    return [f"{scores[k]:.3f}" if k in scores else "-" for k in names]

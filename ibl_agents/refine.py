@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,10 @@ from ibl_agents.memorisation import check_memorisation
 from ibl_agents.pricing import unpriced
 from ibl_agents.providers import ChatModels
 from ibl_agents.run_parts import EventSink, event_sink, open_run_parts
+from ibl_agents.target import prediction_meaning, target_meaning
+from ibl_agents.tasks import NEGATED, REPORTED_METRICS, selection_metric
 from sandbox.executor import Executor
+from sandbox.results import Predictions
 
 
 @dataclass
@@ -67,6 +70,8 @@ class RunSummary:
     warnings: list[str] = field(default_factory=list)
     candidates: list[dict[str, Any]] = field(default_factory=list)
     memorisation: dict[str, Any] = field(default_factory=dict)  # of the best code: ibl_agents.memorisation
+    task: str = "binary"  # binary, multiclass or regression (ibl_agents.tasks); older summaries: binary
+    metric: str = "auc"  # the selection metric candidates were ranked by
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -85,6 +90,8 @@ def refine(
     config.validate()
     checkpoint_db = checked_checkpoint_db(config.checkpoint_db)
     prepared = prepare_data(config.data, frame)
+    metric = selection_metric(config.loop.metric, prepared.dataset.task)  # auto: the task's default
+    config = replace(config, loop=replace(config.loop, metric=metric))  # config.json records it
     name = config.name or (Path(config.data.path).stem if config.data.path else "dataframe")
     # Sandbox and models first: an environment problem fails before anything is written.
     with (
@@ -105,6 +112,10 @@ def refine(
                 "sandbox": parts.executor.description,
                 "generator": parts.models.generator_name,
                 "critic": parts.models.critic_name,
+                "task": prepared.dataset.task,
+                "task_reason": prepared.dataset.task_reason,
+                "classes": list(prepared.dataset.classes),
+                "metric": metric,
                 "train_rows": len(prepared.splits.train),
                 "validation_rows": len(prepared.splits.validation),
                 "test_rows": len(prepared.splits.test),
@@ -146,7 +157,7 @@ def _summarize(state: RefinementState, ctx: RunContext, warnings: list[str], sta
     candidates = list(state.get("candidates", []))
     validation = next((c["validation"] for c in candidates if c["id"] == best_id), {})
     test: dict[str, float] = {}
-    best_scores: list[float] | None = None
+    best_scores: Predictions | None = None
     if best_code is not None and ctx.splits.test:  # data.test_fraction 0 leaves no test rows
         held_out = score_on_rows(best_code, ctx.dataset, ctx.splits.test, ctx.executor)
         test, best_scores = (held_out.metrics, held_out.predictions) if held_out.ok else ({}, None)
@@ -155,9 +166,11 @@ def _summarize(state: RefinementState, ctx: RunContext, warnings: list[str], sta
     memorisation = _memorisation(best_code, ctx, warnings)
     fitted = baseline_predictions(ctx.dataset, ctx.splits, ctx.config.loop.baselines)
     baselines = baseline_metrics(ctx.dataset, ctx.splits, fitted)
-    write_json(  # per-row test scores: what paired comparisons and replicate agreement need
+    write_json(  # per-row test scores (multiclass: one row of class probabilities): for paired comparisons
         ctx.run_dir / "predictions.json",
         {
+            "task": ctx.dataset.task,
+            "classes": list(ctx.dataset.classes),  # what multiclass labels (class indices) and columns mean
             "test_rows": ctx.splits.test,
             "labels": ctx.dataset.y.to_numpy()[ctx.splits.test].tolist(),
             "best": best_scores,
@@ -173,6 +186,8 @@ def _summarize(state: RefinementState, ctx: RunContext, warnings: list[str], sta
         ok=best_code is not None,
         stop_reason=state.get("stop_reason") or "max_iters",
         stop_detail=state.get("stop_detail", ""),
+        task=ctx.dataset.task,
+        metric=ctx.config.loop.metric,
         iterations=state.get("iteration", 0),
         best_id=best_id,
         best_code=best_code,
@@ -196,7 +211,9 @@ def _summarize(state: RefinementState, ctx: RunContext, warnings: list[str], sta
         memorisation=memorisation,
     )
     if best_code is not None:
-        write_text(ctx.run_dir / "best_model.py", best_model_source(best_code, _provenance(summary, ctx)))
+        returns = prediction_meaning(ctx.dataset.task, ctx.dataset.classes)
+        source = best_model_source(best_code, _provenance(summary, ctx), returns)
+        write_text(ctx.run_dir / "best_model.py", source)
     return summary
 
 
@@ -211,16 +228,20 @@ def _memorisation(code: str | None, ctx: RunContext, warnings: list[str]) -> dic
 
 
 def _provenance(summary: RunSummary, ctx: RunContext) -> dict[str, Any]:
-    metric = ctx.config.loop.metric
+    dataset = ctx.dataset
+    selected = ctx.config.loop.metric.removeprefix(NEGATED)
+    others = [name for name in REPORTED_METRICS[dataset.task] if name != selected]
     return {
-        "target": f"{ctx.dataset.target} (1 = {ctx.dataset.positive_label})",
-        "features": ", ".join(ctx.dataset.features),
-        f"validation {metric}": f"{summary.validation.get(metric, float('nan')):.4f}",
-        f"locked test {metric}": f"{summary.test.get(metric, float('nan')):.4f}",
-        "locked test accuracy": f"{summary.test.get('accuracy', float('nan')):.4f}",
+        "target": f"{dataset.target} ({target_meaning(dataset.task, dataset.classes)})",
+        "features": ", ".join(dataset.features),
+        f"validation {selected}": f"{summary.validation.get(selected, float('nan')):.4f}",
+        **{
+            f"locked test {name}": f"{summary.test.get(name, float('nan')):.4f}"
+            for name in [selected, *others]
+        },
         "candidate": f"{summary.best_id} of {summary.iterations} (stop: {summary.stop_reason})",
         "generator": summary.generator_model,
         "critic": summary.critic_model,
-        "data": f"{ctx.dataset.source} (sha256 {ctx.dataset.sha256[:16]})",
+        "data": f"{dataset.source} (sha256 {dataset.sha256[:16]})",
         "run": summary.run_dir,
     }

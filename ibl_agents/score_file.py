@@ -25,7 +25,8 @@ FRAME_NAME = "data"
 
 @dataclass(frozen=True)
 class FileScore:
-    """Outcome of one code model on one table; ``metrics`` (auc, accuracy) only when ``kind`` is ok.
+    """Outcome of one code model on one table; ``metrics`` (the task's: ``tasks.REPORTED_METRICS``) only
+    when ``kind`` is ok.
 
     ``extracted`` says the file was not plain Python (prose or fences were removed), and
     ``dropped_lines`` which top-level example-usage lines were removed before execution.
@@ -46,7 +47,7 @@ class FileScore:
     def lines(self) -> list[str]:
         """Human-readable report: the outcome and metrics (or the failure), then what was cleaned up."""
         if self.ok:
-            head = f"ok  auc {self.metrics['auc']:.4f}  accuracy {self.metrics['accuracy']:.4f}"
+            head = "  ".join(["ok", *(f"{name} {value:.4f}" for name, value in self.metrics.items())])
         else:
             head = f"{self.kind.value}: {self.message}"
         notes = ["code extracted from a reply with prose or fences"] if self.extracted else []
@@ -82,14 +83,17 @@ def score_reply(reply: str, dataset: Dataset, executor: Executor) -> FileScore:
     return FileScore(held.kind, held.message, held.metrics, extracted, dropped)
 
 
-def score_file(model: Path, data: Path, target: str, sandbox: str = "docker") -> FileScore:
+def score_file(
+    model: Path, data: Path, target: str, sandbox: str = "docker", task: str = "auto"
+) -> FileScore:
     """Score the code model in ``model`` on the labeled table ``data`` (CSV or Parquet) in a sandbox.
 
-    ``sandbox`` is docker, process or auto (``sandbox.backends``). Raises ``DataError`` for input the
-    user must fix (checked before the sandbox is touched), and ``SandboxError`` when none is available.
+    ``sandbox`` is docker, process or auto (``sandbox.backends``); ``task`` binary, multiclass,
+    regression or auto (``ibl_agents.tasks``). Raises ``DataError`` for input the user must fix (checked
+    before the sandbox is touched), and ``SandboxError`` when none is available.
     """
     reply = _read_model(model)
-    dataset = load_dataset(data, target)
+    dataset = load_dataset(data, target, task=task)
     # One run: a container started ahead would only idle.
     with open_executor(sandbox, prestart=False) as executor:
         scored = score_reply(reply, dataset, executor)

@@ -1,9 +1,9 @@
 """Turning train rows into prompt text under a token budget.
 
-Large tables still run: the prompt carries a class-balanced, seeded sample of train rows sized to the
-budget, while validation always uses every validation row. Tokens are counted with the bundled
-tokenizer when it is available (``ibl_agents.token_count``): Qwen spends a token per digit, so counting
-characters let a 32-column Titanic sample overflow a 4096-token context.
+Large tables still run: the prompt carries a class-balanced (regression: range-balanced), seeded sample
+of train rows sized to the budget, while validation always uses every validation row. Tokens are counted
+with the bundled tokenizer when it is available (``ibl_agents.token_count``): Qwen spends a token per
+digit, so counting characters let a 32-column Titanic sample overflow a 4096-token context.
 """
 
 from __future__ import annotations
@@ -31,39 +31,47 @@ def describe_columns(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def class_statistics(frame: pd.DataFrame, y: pd.Series, target: str, labels: tuple[str, str]) -> str:
-    """Per-class means and the spread of numeric features, written as Python constants.
-
-    Small models asked to "use the class averages" tried to compute them inside ``predict`` from a
-    target column it never receives (observed here, 1.5B model). Handing them over as ready constants
-    removes that failure and is the cheapest strong hint a model can use.
-    """
-    numeric = frame.select_dtypes(include="number")
-    if numeric.empty:
-        return "(no numeric features)"
-    positive, negative = labels
-    is_positive = y.to_numpy() == 1
-
-    def constants(values: pd.Series) -> str:
-        return "{" + ", ".join(f"{name!r}: {value:.4g}" for name, value in values.items()) + "}"
-
-    means_1, means_0 = constants(numeric[is_positive].mean()), constants(numeric[~is_positive].mean())
-    return "\n".join(
-        [
-            f"MEAN_WHEN_1 = {means_1}  # training rows with {target} = {positive}",
-            f"MEAN_WHEN_0 = {means_0}  # training rows with {target} = {negative}",
-            f"SPREAD = {constants(numeric.std())}  # standard deviation over all training rows",
-        ]
-    )
-
-
 def sample_rows(
     frame: pd.DataFrame, y: pd.Series, target: str, labels: tuple[str, str], token_budget: int, seed: int
 ) -> tuple[str, int]:
-    """CSV text of as many train rows as fit the budget, classes interleaved; returns (text, n_rows)."""
+    """Binary train rows (``y`` 0/1, ``labels`` = (positive, negative)) as CSV text within the budget,
+    classes interleaved; returns (text, n_rows)."""
+    shown = pd.Series(np.where(y.to_numpy() == 1, labels[0], labels[1]), index=frame.index)
+    return sample_table(frame, shown, y.to_numpy(), target, token_budget, seed)
+
+
+def sample_task_rows(
+    frame: pd.DataFrame,
+    y: pd.Series,
+    target: str,
+    task: str,
+    classes: tuple[str, ...],
+    token_budget: int,
+    seed: int,
+) -> tuple[str, int]:
+    """Train rows of any task as CSV text within the budget; returns (text, n_rows).
+
+    The target column shows the class labels (binary, multiclass) or the numbers (regression). Rows
+    alternate between classes, or for regression between quintiles of the target, so any prefix of the
+    sample covers every class and the whole range.
+    """
+    if task == "binary":
+        return sample_rows(frame, y, target, (classes[1], classes[0]), token_budget, seed)
+    if task == "multiclass":
+        shown = pd.Series(np.asarray(classes, dtype=object)[y.to_numpy()], index=frame.index)
+        return sample_table(frame, shown, y.to_numpy(), target, token_budget, seed)
+    quintiles = pd.qcut(y.rank(method="first"), q=min(5, len(y)), labels=False).to_numpy()
+    return sample_table(frame, y, quintiles, target, token_budget, seed)
+
+
+def sample_table(
+    frame: pd.DataFrame, shown: pd.Series, groups: np.ndarray, target: str, token_budget: int, seed: int
+) -> tuple[str, int]:
+    """CSV text of as many rows as fit the budget, with ``shown`` as the target column and ``groups``
+    interleaved; returns (text, n_rows)."""
     table = frame.copy()
-    table[target] = np.where(y.to_numpy() == 1, labels[0], labels[1])
-    order = _interleaved_order(y, seed)
+    table[target] = shown.to_numpy()
+    order = _interleaved_order(groups, seed)
     header = table.iloc[:0].to_csv(index=False)
     per_row = max(
         1, count_tokens(table.iloc[order[:20]].to_csv(index=False, header=False)) / min(20, len(order))
@@ -77,13 +85,14 @@ def sample_rows(
     return text.strip(), len(chosen)
 
 
-def _interleaved_order(y: pd.Series, seed: int) -> list[int]:
-    """Row positions alternating positive/negative, each class shuffled by seed, so any prefix is balanced."""
+def _interleaved_order(groups: np.ndarray, seed: int) -> list[int]:
+    """Row positions taking one row of each group in turn (the highest group first: binary's 1 before 0),
+    each group shuffled by seed, so any prefix is balanced."""
     rng = np.random.default_rng(seed)
-    values = y.to_numpy()
-    pos = rng.permutation(np.flatnonzero(values == 1)).tolist()
-    neg = rng.permutation(np.flatnonzero(values == 0)).tolist()
+    members = [
+        rng.permutation(np.flatnonzero(groups == g)).tolist() for g in sorted(set(groups.tolist()))[::-1]
+    ]
     order: list[int] = []
-    for i in range(max(len(pos), len(neg))):
-        order.extend(group[i] for group in (pos, neg) if i < len(group))
+    for i in range(max(len(group) for group in members)):
+        order.extend(group[i] for group in members if i < len(group))
     return order

@@ -9,13 +9,13 @@ rules are written), so only *identifying* columns can show that a row was copied
 ``audit.CATEGORY_MAX_VALUES`` (10) distinct values in the dataset, the cut the audit uses to tell
 categories from measurements (Titanic's ``age`` and ``fare``, both moons coordinates).
 
-The statistics the prompt states about an identifying column (``serialize.class_statistics``: the
-per-class means ``MEAN_WHEN_1``/``MEAN_WHEN_0`` and the spread) are *stated*, not copied: a code model
-that writes them back uses the prompt, so they never count as a match, and a literal not tied to a column
-is skipped when any column states it. (A mean of integer ages is often itself a train age.) The min and
-max of the column description are not excluded: they are values of real rows, and excluding them would
-hide copies of the extreme rows; copying needs two identifying values of one row, which a range written
-back reproduces only when one row holds both extremes.
+The statistics the prompt states about an identifying column (``train_statistics``: the per-class means
+``MEAN_WHEN_1``/``MEAN_WHEN_0`` or ``MEAN_BY_CLASS``, the means and the spread) are *stated*, not
+copied: a code model that writes them back uses the prompt, so they never count as a match, and a literal
+not tied to a column is skipped when any column states it. (A mean of integer ages is often itself a train
+age.) The min and max of the column description are not excluded: they are values of real rows, and
+excluding them would hide copies of the extreme rows; copying needs two identifying values of one row,
+which a range written back reproduces only when one row holds both extremes.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import pandas as pd
 from ibl_agents.audit import CATEGORY_MAX_VALUES
 from ibl_agents.code_literals import ColumnValue
 from ibl_agents.dataset import Dataset
+from ibl_agents.train_statistics import stated_statistics
 
 
 def printed(value: object) -> str | None:
@@ -54,7 +55,8 @@ class RowMatch:
 
 
 class ShownRows:
-    """Train rows (dataset positions, in the order given) with their printed values and 0/1 labels."""
+    """Train rows (dataset positions, in the order given) with their printed values and labels (class
+    indices; the numbers themselves for regression)."""
 
     def __init__(self, dataset: Dataset, train_rows: Sequence[int]) -> None:
         rows = [int(row) for row in train_rows]
@@ -65,13 +67,14 @@ class ShownRows:
             raise ValueError(f"train rows {outside[:5]} are outside the dataset's {len(dataset.y)} rows")
         frame = dataset.frame.iloc[rows]
         self.rows = rows
-        self.labels = dataset.y.iloc[rows].astype(int).tolist()
+        shown_y = dataset.y.iloc[rows]
+        self.labels = (shown_y if dataset.task == "regression" else shown_y.astype(int)).tolist()
         self.n_features = len(dataset.features)
         distinct = dataset.frame.nunique()
         identifying = [column for column in dataset.features if distinct[column] > CATEGORY_MAX_VALUES]
         self.identifying_columns = identifying
         self.identifying = {str(column) for column in identifying}
-        self.stated = _stated(frame[identifying], dataset.y.iloc[rows])
+        self.stated = _stated(frame[identifying], shown_y, dataset.task)
         self.cells: dict[tuple[str, str], list[int]] = defaultdict(list)  # (column, printed) -> rows
         self.columns_of: dict[str, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
         for column, series in frame.items():
@@ -107,14 +110,11 @@ class ShownRows:
         }
 
 
-def _stated(frame: pd.DataFrame, y: pd.Series) -> set[tuple[str | None, str]]:
+def _stated(frame: pd.DataFrame, y: pd.Series, task: str) -> set[tuple[str | None, str]]:
     """(column, printed value) of every number the prompt states about ``frame``'s columns, each also
     under ``None`` (untied)."""
-    numeric = frame.select_dtypes(include="number")
-    is_positive = y.to_numpy() == 1
-    summaries = [numeric.std(), numeric[is_positive].mean(), numeric[~is_positive].mean()]
     stated: set[tuple[str | None, str]] = set()
-    for summary in summaries:
+    for summary in stated_statistics(frame, y, task):
         for column, value in summary.items():
             text = printed(value)
             if text is not None:

@@ -2,8 +2,9 @@
 
 A replicate is one run of a cell (same dataset, model, strategy and train size; another seed or split).
 Functions here take each replicate's locked-test metrics as ``RunSummary.test`` holds them: a mapping
-``{"auc": ..., "accuracy": ...}``, empty (or None) when the replicate produced no valid model or its best
-model failed on the test rows. Both count as "no valid model".
+``{"auc": ..., "accuracy": ...}`` (other tasks report other metrics: ``tasks.REPORTED_METRICS``), empty
+(or None) when the replicate produced no valid model or its best model failed on the test rows. Both count
+as "no valid model". A valid replicate without the metric asked for (AUC of a regression) is left out.
 
 Intervals are Student-t over replicates. Sweeps run 3-10 replicates; there the percentile bootstrap
 undercovers badly and a t-interval is the honest choice, so no bootstrap is offered. With one replicate
@@ -79,7 +80,8 @@ def describe(values: Sequence[float], confidence: float = 0.95) -> MetricSummary
 def summarize_replicates(
     test_metrics: Sequence[ReplicateMetrics], *, failure_score: float | None = None, confidence: float = 0.95
 ) -> CellSummary:
-    """Valid-model rate and the spread of AUC and accuracy over one cell's replicates.
+    """Valid-model rate and the spread of AUC, accuracy and every other metric present over one cell's
+    replicates.
 
     ``failure_score=None`` (default) summarizes the valid replicates only, as the paper's "accuracy of
     the code models that ran", with the valid rate beside it. A number (e.g. ``CHANCE_SCORE``) instead
@@ -88,9 +90,9 @@ def summarize_replicates(
     if not test_metrics:
         raise ValueError("no replicates to summarize; pass one metrics mapping (or None) per replicate")
     valid = sum(1 for entry in test_metrics if entry)
+    present = dict.fromkeys([*REPORTED_METRICS, *(name for entry in test_metrics if entry for name in entry)])
     summaries = {
-        metric: describe(_scores(test_metrics, metric, failure_score), confidence)
-        for metric in REPORTED_METRICS
+        metric: describe(_scores(test_metrics, metric, failure_score), confidence) for metric in present
     }
     return CellSummary(replicates=len(test_metrics), valid=valid, metrics=summaries)
 
@@ -160,4 +162,6 @@ def _scores(
 
 
 def _score(entry: ReplicateMetrics, metric: str, failure_score: float | None) -> float | None:
-    return float(entry[metric]) if entry else failure_score
+    if not entry:
+        return failure_score
+    return float(entry[metric]) if metric in entry else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import docker
 import pandas as pd
@@ -93,20 +93,23 @@ class DockerExecutor:
             self._client.close()
         self._client = None
 
-    def run(self, code: str, frames: Mapping[str, pd.DataFrame]) -> ExecutionResult:
+    def run(
+        self, code: str, frames: Mapping[str, pd.DataFrame], output_columns: Sequence[str] | None = None
+    ) -> ExecutionResult:
         """Evaluate ``code`` on every frame in one fresh container; never raises for the model's faults."""
         if self._client is None:
             raise SandboxError("this DockerExecutor is closed; create a new one")
         started = time.monotonic()
         expected = {str(name): len(df) for name, df in frames.items()}
-        request = encode_request(code, frames)
+        request = encode_request(code, frames, output_columns)
+        width = len(output_columns) if output_columns else None
         launched = None
         try:
             launched = self._standby.take() if self._standby is not None else None
             launched = launched or launch(self._client, self._create)
             if self._standby is not None:
                 self._standby.refill()
-            result = self._evaluate(launched, request, expected)
+            result = self._evaluate(launched, request, expected, width)
         except DOCKER_FAILURES as exc:
             message = f"Docker failed while running the candidate: {type(exc).__name__}: {exc}"
             result = ExecutionResult(OutcomeKind.SANDBOX_ERROR, message=message.splitlines()[0])
@@ -115,22 +118,24 @@ class DockerExecutor:
                 launched.discard()  # kills it first if it still runs (timeout, output cap)
         return dataclasses.replace(result, duration_s=time.monotonic() - started)
 
-    def _evaluate(self, launched: Launched, request: bytes, expected: Mapping[str, int]) -> ExecutionResult:
+    def _evaluate(
+        self, launched: Launched, request: bytes, expected: Mapping[str, int], width: int | None
+    ) -> ExecutionResult:
         deadline = time.monotonic() + self.limits.timeout_s
         io = exchange(launched.sock, request, deadline, self.limits.max_output_bytes)
         if io.over_limit or io.timed_out:
-            return judge(Ending(io, status=None), expected, self.limits)
+            return judge(Ending(io, status=None), expected, self.limits, width)
         # EOF came: a valid frame is the verdict ``judge`` gives for any exit status, so skip the wait
         # (~10 ms); the status and the OOM flag only explain a missing or broken frame.
         with contextlib.suppress(ProtocolError):
-            return decode_result(io.stdout, expected)
+            return decode_result(io.stdout, expected, width)
         status = self._wait(launched.container, deadline)
         memory_killed = False
         if status is not None and status != 0:
             launched.container.reload()
             state = launched.container.attrs["State"]
             memory_killed = bool(state.get("OOMKilled")) or status == SIGKILL_STATUS
-        return judge(Ending(io, status, memory_killed), expected, self.limits)
+        return judge(Ending(io, status, memory_killed), expected, self.limits, width)
 
     def _wait(self, container: Container, deadline: float) -> int | None:
         """Exit status, or None if the container is still running at the deadline."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Protocol, Self, runtime_checkable
 
 import pandas as pd
@@ -17,13 +17,16 @@ class Executor(Protocol):
     ``frames`` hold feature columns only (never labels). Implementations must be context managers and
     release everything in ``close()``; cleanup never depends on ``__del__``. ``description`` says what
     isolates the code; ``isolation_warning`` is empty for full isolation and otherwise lists what is
-    missing, for the run's output and summary.
+    missing, for the run's output and summary. ``output_columns`` asks for one value per row and name
+    (class probabilities, in that column order) instead of one per row.
     """
 
     description: str
     isolation_warning: str
 
-    def run(self, code: str, frames: Mapping[str, pd.DataFrame]) -> ExecutionResult: ...
+    def run(
+        self, code: str, frames: Mapping[str, pd.DataFrame], output_columns: Sequence[str] | None = None
+    ) -> ExecutionResult: ...
 
     def close(self) -> None: ...
 

@@ -17,7 +17,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -87,18 +87,23 @@ class ProcessExecutor:
         if runner_dir is not None:
             shutil.rmtree(runner_dir, ignore_errors=True)
 
-    def run(self, code: str, frames: Mapping[str, pd.DataFrame]) -> ExecutionResult:
+    def run(
+        self, code: str, frames: Mapping[str, pd.DataFrame], output_columns: Sequence[str] | None = None
+    ) -> ExecutionResult:
         """Evaluate ``code`` on every frame in one fresh confined process; never raises for its faults."""
         if self._runner_dir is None:
             raise SandboxError("this ProcessExecutor is closed; create a new one")
         started = time.monotonic()
         expected = {str(name): len(df) for name, df in frames.items()}
-        request = encode_request(code, frames)
+        request = encode_request(code, frames, output_columns)
+        width = len(output_columns) if output_columns else None
         with tempfile.TemporaryDirectory(prefix="ibl-sandbox-") as scratch:
-            result = self._evaluate(request, expected, scratch)
+            result = self._evaluate(request, expected, width, scratch)
         return dataclasses.replace(result, duration_s=time.monotonic() - started)
 
-    def _evaluate(self, request: bytes, expected: Mapping[str, int], scratch: str) -> ExecutionResult:
+    def _evaluate(
+        self, request: bytes, expected: Mapping[str, int], width: int | None, scratch: str
+    ) -> ExecutionResult:
         """Start, exchange, wait, and kill the whole process group whatever happened."""
         if self.tools.is_root:  # without bubblewrap the scratch dir is the code's working directory
             os.chown(scratch, self.tools.sandbox_uid, self.tools.sandbox_uid)
@@ -125,7 +130,7 @@ class ProcessExecutor:
             _kill_group(process)
         if status in CPU_LIMIT_SIGNALS:  # RLIMIT_CPU: the CPU-seconds form of the timeout
             status = None
-        return judge(Ending(io, status), expected, self.limits)
+        return judge(Ending(io, status), expected, self.limits, width)
 
 
 def _wait(process: subprocess.Popen[bytes], deadline: float) -> int | None:

@@ -3,8 +3,9 @@
 The runner (``sandbox/runner.py``) holds the other side; the format is described in its docstring. Both
 directions are a *frame*: a 16-byte prefix (two big-endian uint64: JSON size, raw size), a UTF-8 JSON
 header, then a raw section of little-endian numpy buffers (numeric columns going in, float64 predictions
-coming back). Nothing is ever pickled or evaluated, and the result is checked against what was sent,
-byte for byte: it comes from a process that ran untrusted code, so it is data to validate, not to believe.
+coming back: one per row, or one per row and output column when the request names ``output_columns``).
+Nothing is ever pickled or evaluated, and the result is checked against what was sent, byte for byte: it
+comes from a process that ran untrusted code, so it is data to validate, not to believe.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import datetime as dt
 import decimal
 import json
 import struct
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from sandbox.results import ExecutionResult, OutcomeKind
+from sandbox.results import ExecutionResult, OutcomeKind, Predictions
 
 PREFIX = struct.Struct(">QQ")  # JSON size, raw size
 RAW_KINDS = frozenset("biufcmM")  # numpy dtypes sent as raw buffers: bool, int, float, complex, time
@@ -95,8 +96,13 @@ def _column(series: pd.Series, raw: _RawSection) -> object:
     return series.to_numpy(dtype=object).tolist()  # ``_jsonable`` handles what json cannot
 
 
-def encode_request(code: str, frames: Mapping[str, pd.DataFrame]) -> bytes:
+def encode_request(
+    code: str, frames: Mapping[str, pd.DataFrame], output_columns: Sequence[str] | None = None
+) -> bytes:
     """The runner's request frame: source plus feature frames, column by column.
+
+    ``output_columns`` asks for a matrix, one column per name (a multiclass model's class
+    probabilities); without it predict returns one number per row.
 
     Numeric, bool and datetime columns travel as raw buffers the runner wraps with ``np.frombuffer``
     (100,000 rows x 8 columns: encoding 280 -> 11 ms, 12.5 -> 6.5 MB, the runner's decoding 150 -> 10 ms);
@@ -113,12 +119,18 @@ def encode_request(code: str, frames: Mapping[str, pd.DataFrame]) -> bytes:
         }
         for name, df in frames.items()
     }
-    header = json.dumps({"code": code, "frames": spec}, default=_jsonable).encode("utf-8")
+    request: dict[str, object] = {"code": code, "frames": spec}
+    if output_columns:
+        request["output_columns"] = [str(name) for name in output_columns]
+    header = json.dumps(request, default=_jsonable).encode("utf-8")
     return b"".join([PREFIX.pack(len(header), raw.size), header, *raw.chunks])
 
 
-def _predictions(listed: object, raw: memoryview, expected: Mapping[str, int]) -> dict[str, list[float]]:
-    """Check ``[[name, rows], ...]`` against the frames sent and the raw bytes, then read the floats."""
+def _predictions(
+    listed: object, raw: memoryview, expected: Mapping[str, int], width: int | None
+) -> dict[str, Predictions]:
+    """Check ``[[name, rows], ...]`` against the frames sent and the raw bytes, then read the floats
+    (``width`` per row as nested lists when a matrix was asked for)."""
     pairs = listed if isinstance(listed, list) else None
     if pairs is None or not all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in pairs):
         raise ProtocolError("result frame's predictions are not a list of [frame name, rows] pairs")
@@ -128,18 +140,23 @@ def _predictions(listed: object, raw: memoryview, expected: Mapping[str, int]) -
     for name, rows in pairs:
         if type(rows) is not int or rows != expected[name]:
             raise ProtocolError(f"result frame has {rows!r} predictions for {name!r}, sent {expected[name]}")
-    total = sum(expected.values())
+    per_row = width or 1
+    total = sum(expected.values()) * per_row
     if len(raw) != PREDICTION.itemsize * total:
-        raise ProtocolError(f"result frame has {len(raw)} bytes of predictions, not {total} float64")
-    out, offset = {}, 0
+        counted = f"{sum(expected.values())}x{width}" if width else str(total)
+        raise ProtocolError(f"result frame has {len(raw)} bytes of predictions, not {counted} float64")
+    out: dict[str, Predictions] = {}
+    offset = 0
     for name, rows in pairs:
-        out[name] = np.frombuffer(raw, PREDICTION, rows, offset).tolist()
-        offset += rows * PREDICTION.itemsize
+        values = np.frombuffer(raw, PREDICTION, rows * per_row, offset)
+        out[name] = values.reshape(rows, per_row).tolist() if width else values.tolist()
+        offset += rows * per_row * PREDICTION.itemsize
     return out
 
 
-def decode_result(stdout: bytes, expected: Mapping[str, int]) -> ExecutionResult:
-    """Parse the container's stdout, which must be exactly one frame (``expected``: rows per frame).
+def decode_result(stdout: bytes, expected: Mapping[str, int], width: int | None = None) -> ExecutionResult:
+    """Parse the container's stdout, which must be exactly one frame (``expected``: rows per frame;
+    ``width``: values per row when the request named that many ``output_columns``).
 
     NaN and infinities are kept as floats: the host's gates decide what they mean.
     """
@@ -164,7 +181,7 @@ def decode_result(stdout: bytes, expected: Mapping[str, int]) -> ExecutionResult
         raise ProtocolError("result frame has a non-text message or detail")
     raw = view[PREFIX.size + json_size :]
     if kind is OutcomeKind.OK:
-        predictions = _predictions(frame.get("predictions"), raw, expected)
+        predictions = _predictions(frame.get("predictions"), raw, expected, width)
     elif raw or frame.get("predictions"):
         raise ProtocolError(f"result frame of a {kind.value} outcome carries predictions")
     else:

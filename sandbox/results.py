@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+Predictions = list[float] | list[list[float]]  # one number per row, or one row of numbers per row
+
 
 class OutcomeKind(StrEnum):
     """How one candidate evaluation ended; the value is what lands in JSON artifacts."""
@@ -38,12 +40,13 @@ class OutcomeKind(StrEnum):
 class ExecutionResult:
     """What came back from running one candidate on every frame.
 
-    ``predictions`` maps each frame name to one float per row and is filled only when ``kind`` is OK.
+    ``predictions`` maps each frame name to one float per row (one list of floats per row when a matrix
+    was asked for: class probabilities) and is filled only when ``kind`` is OK.
     ``message`` is one line for humans and the critic; ``detail`` is a trimmed traceback or stderr tail.
     """
 
     kind: OutcomeKind
-    predictions: dict[str, list[float]] = field(default_factory=dict)
+    predictions: dict[str, Predictions] = field(default_factory=dict)
     message: str = ""
     detail: str = ""
     duration_s: float = 0.0

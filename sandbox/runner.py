@@ -7,12 +7,16 @@ Protocol: both directions are one *frame*: a 16-byte prefix (two big-endian uint
 the raw size), that much UTF-8 JSON, then that many raw bytes; nothing is pickled or evaluated.
 
 - Request, the whole of stdin: JSON ``{"code": str, "frames": {name: {"columns", "dtypes", "rows",
-  "data"}}}``; ``data`` holds one entry per column, in the order of ``columns``: either a list of JSON
-  values (strings, categories, nullable and mixed columns), or ``{"raw": numpy dtype, "offset": int}``,
-  ``rows`` little-endian items at that offset of the raw section (numeric, bool, datetime columns).
+  "data"}}, "output_columns": [str, ...] (optional)}``; ``data`` holds one entry per column, in the order
+  of ``columns``: either a list of JSON values (strings, categories, nullable and mixed columns), or
+  ``{"raw": numpy dtype, "offset": int}``, ``rows`` little-endian items at that offset of the raw section
+  (numeric, bool, datetime columns). Without ``output_columns`` predict must return one number per row;
+  with them, a matrix of one row per df row and one column per name, in that order (a DataFrame whose
+  columns are exactly those names is put in that order).
 - Result, on the *original* stdout: JSON ``{"kind", "message", "detail", "predictions": [[name, rows],
   ...]}``; when ``kind`` is ``ok`` the raw section holds each frame's predictions as little-endian
-  float64, in the listed order, and nothing else (it is empty otherwise).
+  float64 (row-major, ``rows x len(output_columns)`` values when those were asked for), in the listed
+  order, and nothing else (it is empty otherwise).
 
 Before any untrusted code runs, fd 1 and ``sys.stdout`` are pointed at stderr, so whatever the code
 prints cannot be mistaken for the frame. The exit code is 0 whenever a frame was written; no frame means
@@ -188,6 +192,43 @@ def _values(out: object, n: int, where: str) -> np.ndarray:
         raise Fault("invalid_output", f"{where} returned {shape}, expected ({n},): one float per row")
     if len(arr) != n:
         raise Fault("invalid_output", f"{where} returned {len(arr)} values, expected {n} (one per row)")
+    return _floats(arr, where)
+
+
+def _matrix(out: object, n: int, names: list[str], where: str) -> np.ndarray:
+    """Coerce a return value to an (n, len(names)) float64 matrix whose columns follow ``names``.
+
+    A DataFrame whose column names are exactly ``names`` (compared as text) is reordered to match; one
+    naming only some of them is refused, since its column order cannot be trusted.
+    """
+    k, order = len(names), ", ".join(names)
+    if isinstance(out, pd.DataFrame):
+        given = [_safe(column) for column in out.columns]
+        if sorted(given) == sorted(names) and len(set(given)) == k:
+            out = out.iloc[:, [given.index(name) for name in names]]
+        elif set(given) & set(names):
+            shown = _one_line(", ".join(given))[:120]
+            raise Fault(
+                "invalid_output",
+                f"{where} returned a DataFrame with columns [{shown}]; name its columns exactly [{order}]"
+                " or return a plain array with the columns in that order",
+            )
+        plain = all(pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t) for t in out.dtypes)
+        out = out.to_numpy(dtype=np.float64, na_value=np.nan) if plain else out.to_numpy(dtype=object)
+    arr = np.asarray(out)
+    if arr.ndim != 2 or arr.shape != (n, k):
+        shape = f"a single {type(out).__name__}" if arr.ndim == 0 else f"shape {arr.shape}"
+        raise Fault(
+            "invalid_output",
+            f"{where} returned {shape}, expected ({n}, {k}): one row per df row, one column per class"
+            f" in the order [{order}]",
+        )
+    return _floats(arr.reshape(-1), where, k).reshape(n, k)
+
+
+def _floats(arr: np.ndarray, where: str, per_row: int = 1) -> np.ndarray:
+    """The values of a flat array (``per_row`` to a df row) as float64 (a copy), or an invalid_output
+    Fault naming the first bad one."""
     if arr.dtype.kind in "biuf":
         return arr.astype(PREDICTION)  # a copy: the frame never shares memory the model still holds
     if arr.dtype.kind != "O":
@@ -195,8 +236,8 @@ def _values(out: object, n: int, where: str) -> np.ndarray:
     floats = []
     for i, value in enumerate(arr.tolist()):
         if not isinstance(value, numbers.Real):
-            shown = _one_line(_safe(value, repr))[:60]
-            raise Fault("invalid_output", f"{where} returned {shown} ({type(value).__name__}) at row {i}")
+            shown = f"{_one_line(_safe(value, repr))[:60]} ({type(value).__name__}) at row {i // per_row}"
+            raise Fault("invalid_output", f"{where} returned {shown}")
         floats.append(float(value))
     return np.array(floats, dtype=PREDICTION)
 
@@ -210,6 +251,7 @@ def run(raw: bytes) -> dict:
         return {"kind": "sandbox_error", "message": _one_line(f"bad request: {exc!r}")}
     try:
         predict = load_model(request["code"])
+        names = request.get("output_columns")
         predictions = {}
         for name, df in frames.items():
             where, rows = f"predict on frame {name!r}", len(df)  # counted before the model can drop rows
@@ -218,7 +260,7 @@ def run(raw: bytes) -> dict:
             except BaseException as exc:
                 raise _classify(exc, where) from None
             try:
-                predictions[name] = _values(out, rows, where)
+                predictions[name] = _matrix(out, rows, names, where) if names else _values(out, rows, where)
             except Fault:
                 raise
             except BaseException as exc:

@@ -34,8 +34,11 @@ class Ending:
     memory_killed: bool = False
 
 
-def judge(ending: Ending, expected: Mapping[str, int], limits: SandboxLimits) -> ExecutionResult:
-    """The outcome of one run; ``expected`` maps each frame sent to its number of rows."""
+def judge(
+    ending: Ending, expected: Mapping[str, int], limits: SandboxLimits, width: int | None = None
+) -> ExecutionResult:
+    """The outcome of one run; ``expected`` maps each frame sent to its number of rows, ``width`` is the
+    number of values per row when a matrix was asked for."""
     io = ending.io
     stderr = io.stderr_tail.decode("utf-8", "replace")
     detail = stderr[-DETAIL_CHARS:]
@@ -46,7 +49,7 @@ def judge(ending: Ending, expected: Mapping[str, int], limits: SandboxLimits) ->
         limit = f"did not finish within {limits.timeout_s:g} s (killed)"
         return ExecutionResult(OutcomeKind.TIMEOUT, message=limit, detail=detail)
     try:
-        return decode_result(io.stdout, expected)
+        return decode_result(io.stdout, expected, width)
     except ProtocolError as exc:
         why = str(exc)
     status = ending.status

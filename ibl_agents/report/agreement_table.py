@@ -3,7 +3,9 @@
 Measures come from ``agreement`` (label agreement, score correlation on the locked-test rows, Jaccard
 overlap of the columns each program reads, found by ``columns_read``). Only replicates with a valid model
 have a program to compare, and two programs can only be compared on the same test rows, so each measure
-is taken per split seed and then averaged over seeds.
+is taken per split seed and then averaged over seeds. Multiclass programs agree on a row when they pick
+the same most probable class (their probability rows have no single score to correlate); regression
+programs have no labels, only the correlation of their numbers.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import math
 
 import pandas as pd
 
-from ibl_agents.agreement import column_overlap, label_agreement, score_correlation
+from ibl_agents.agreement import class_agreement, column_overlap, label_agreement, score_correlation
 from ibl_agents.columns_read import columns_read
 from ibl_agents.report.cells import CellRecord, ExperimentRecords
 from ibl_agents.report.grouping import grouped, key_columns
@@ -29,8 +31,10 @@ def agreement_table(records: ExperimentRecords) -> pd.DataFrame:
         labels, correlations, overlaps = [], [], []
         for programs in by_seed.values():
             scores = [cell.predictions["best"] for cell in programs if cell.predictions]
-            labels.append(label_agreement(scores))
-            correlations.append(score_correlation(scores))
+            task = programs[0].predictions.get("task", "binary") if programs[0].predictions else "binary"
+            agreeing = class_agreement if task == "multiclass" else label_agreement
+            labels.append(math.nan if task == "regression" else agreeing(scores))
+            correlations.append(math.nan if task == "multiclass" else score_correlation(scores))
             overlaps.append(
                 column_overlap([columns_read(cell.summary["best_code"], cell.features) for cell in programs])
             )

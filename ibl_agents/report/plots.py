@@ -80,7 +80,7 @@ def valid_rate_plot(main: pd.DataFrame, folder: Path) -> Plot:
 def distribution_plots(records: ExperimentRecords, folder: Path) -> list[Plot]:
     """Test AUC of every valid replicate per strategy (box and points), the baselines' test AUC as
     horizontal lines (dotted: ICL, the same LLM labelling the test rows); one panel per (dataset, train
-    size), one figure per model."""
+    size), one figure per model. Multiclass and regression cells have no AUC: their panels stay empty."""
     by_model: dict[str, dict[tuple[str, int | None], list[tuple[str, list[CellRecord]]]]] = {}
     for (dataset, size, model, strategy), cells in grouped(records):
         by_model.setdefault(model, {}).setdefault((dataset, size), []).append((strategy, cells))
@@ -109,7 +109,7 @@ def _draw_search(ax: Axes, cell: CellRecord) -> None:
 def _draw_distribution(
     ax: Axes, strategies: list[tuple[str, list[CellRecord]]], baselines: list[str], icl: list[CellRecord]
 ) -> None:
-    values = [[cell.test["auc"] for cell in cells if cell.test] for _, cells in strategies]
+    values = [[cell.test["auc"] for cell in cells if "auc" in cell.test] for _, cells in strategies]
     positions = np.arange(1, len(strategies) + 1)
     ax.boxplot([v or [math.nan] for v in values], positions=positions, widths=0.5, showfliers=False)
     for position, points in zip(positions, values, strict=True):
@@ -117,12 +117,12 @@ def _draw_distribution(
     ax.set_xticks(positions, [name for name, _ in strategies], rotation=30)
     cells = [cell for _, group in strategies for cell in group]
     for name in baselines:
-        aucs = [cell.baseline_test(name)["auc"] for cell in cells if cell.baseline_test(name)]
+        aucs = [cell.baseline_test(name)["auc"] for cell in cells if "auc" in cell.baseline_test(name)]
         if aucs:
             ax.axhline(
                 float(np.mean(aucs)), linestyle="--", linewidth=1, label=name, color=_baseline_color(name)
             )
-    icl_aucs = [cell.test["auc"] for cell in icl if cell.test]
+    icl_aucs = [cell.test["auc"] for cell in icl if "auc" in cell.test]
     if icl_aucs:
         ax.axhline(
             float(np.mean(icl_aucs)), linestyle=":", linewidth=1.5, label="ICL (same LLM)", color="black"

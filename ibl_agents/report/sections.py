@@ -22,7 +22,7 @@ from ibl_agents.report.present import (
     text,
 )
 from ibl_agents.report.published_table import published_table
-from ibl_agents.report.tables import baseline_table, main_table, strategy_table
+from ibl_agents.report.tables import baseline_table, main_table, strategy_table, task_metrics_table
 
 KEYS: list[Column] = [("dataset", text("dataset")), ("n", text("n_train")), ("model", text("model"))]
 KEYS_AND_STRATEGY: list[Column] = [*KEYS, ("strategy", text("strategy"))]
@@ -69,6 +69,19 @@ def report_sections(records: ExperimentRecords, plots: Path) -> list[Section]:
             present(agreement_table(records), [*KEYS_AND_STRATEGY, *_AGREEMENT]),
         ),
     ]
+    task_metrics = task_metrics_table(records)
+    if not task_metrics.empty:
+        sections.insert(
+            1,
+            Section(
+                "Test metrics of multiclass and regression rows",
+                "The AUC tables have no figures for these rows. Per (dataset, n, model, strategy) and"
+                " metric: mean ± std and median over the replicates with a valid model; log_loss, rmse and"
+                " mae are lower-is-better. Baselines: their mean on the same splits (a regression target"
+                " fits ridge regression and a linear SVR for logistic regression and the linear SVM).",
+                present(task_metrics, [*KEYS_AND_STRATEGY, *_TASK_METRICS]),
+            ),
+        )
     published = published_table(records)
     if not published.empty:
         sections.append(
@@ -112,6 +125,14 @@ _ICL: list[Column] = [
     ("ICL AUC", number("icl_auc")),
     ("Δ AUC vs ICL [95 % CI]", difference("vs_icl")),
     ("p vs ICL", p_value("vs_icl_p")),
+]
+_TASK_METRICS: list[Column] = [
+    ("metric", text("metric")),
+    ("replicates", text("replicates")),
+    ("valid", percent("valid_rate")),
+    ("mean ± std", mean_std("value")),
+    ("median", number("median")),
+    ("baselines (mean)", text("baselines")),
 ]
 _STRATEGIES: list[Column] = [
     ("minus", text("reference")),

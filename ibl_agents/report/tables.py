@@ -13,6 +13,8 @@ the report too:
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from ibl_agents.report.cells import CellRecord, ExperimentRecords
@@ -25,6 +27,7 @@ from ibl_agents.stability import (
     summarize_replicates,
 )
 
+BINARY_METRICS = ("auc", "accuracy")
 REFERENCE_BASELINE = "logistic_regression"  # the paper's comparison: a column of the main table
 ICL_BASELINE = "icl"
 
@@ -53,7 +56,7 @@ def main_table(records: ExperimentRecords) -> pd.DataFrame:
         }
         if REFERENCE_BASELINE in records.description["baselines"]:
             reference = [cell.baseline_test(REFERENCE_BASELINE) for cell in cells]
-            row["lr_auc"] = describe([metrics["auc"] for metrics in reference if metrics]).mean
+            row["lr_auc"] = _mean_of(reference, "auc")
             row.update(_difference("vs_lr", compare_paired(tests, reference)))
         icl = icl_for(records, key)
         if icl:
@@ -71,7 +74,7 @@ def baseline_table(records: ExperimentRecords) -> pd.DataFrame:
         tests = [cell.test for cell in cells]
         for name in records.description["baselines"]:
             reference = [cell.baseline_test(name) for cell in cells]
-            baseline_auc = describe([metrics["auc"] for metrics in reference if metrics]).mean
+            baseline_auc = _mean_of(reference, "auc")
             comparison = compare_paired(tests, reference)
             rows.append(
                 {**key_columns(key), "baseline": name, "baseline_auc": baseline_auc}
@@ -106,6 +109,41 @@ def strategy_table(records: ExperimentRecords) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def task_metrics_table(records: ExperimentRecords) -> pd.DataFrame:
+    """Every locked-test metric the code models report, one row per (group, metric): the view of
+    multiclass and regression cells, whose metrics the AUC tables do not have. Baselines' means beside.
+    Empty when every cell reports only AUC and accuracy (binary: the tables above say it all)."""
+    rows = []
+    for key, cells in grouped(records):
+        tests = [cell.test for cell in cells]
+        ran = summarize_replicates(tests)
+        names = [name for name in ran.metrics if any(name in test for test in tests if test)]
+        if set(names) <= set(BINARY_METRICS):
+            continue
+        for name in names:
+            summary = ran.metrics[name]
+            fitted = dict.fromkeys(n for cell in cells for n in cell.summary.get("baselines", {}))
+            baselines = {n: _mean_of([cell.baseline_test(n) for cell in cells], name) for n in fitted}
+            rows.append(
+                {
+                    **key_columns(key),
+                    "metric": name,
+                    "replicates": ran.replicates,
+                    "valid_rate": ran.valid_rate,
+                    "value_mean": summary.mean,
+                    "value_std": summary.std,
+                    "median": summary.median,
+                    "baselines": ", ".join(f"{n} {v:.3f}" for n, v in baselines.items() if not math.isnan(v)),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _mean_of(metrics: list[dict[str, float]], name: str) -> float:
+    """Mean of one metric over the entries that have it (NaN when none does)."""
+    return describe([entry[name] for entry in metrics if entry and name in entry]).mean
+
+
 def cells_table(records: ExperimentRecords) -> pd.DataFrame:
     """One row per finished cell, for analyses of one's own (written as cells.csv)."""
     return pd.DataFrame([_cell_row(cell, records.description["baselines"]) for cell in records.cells])
@@ -134,6 +172,8 @@ def _cell_row(cell: CellRecord, baselines: list[str]) -> dict[str, object]:
     }
     for name in baselines:
         row[f"{name}_auc"] = cell.baseline_test(name).get("auc")
+    for name, value in cell.test.items():  # other tasks' metrics (macro_f1, r2, ...)
+        row.setdefault(f"test_{name}", value)
     return row
 
 
