@@ -39,6 +39,7 @@ from ibl_agents.estimators.params import EstimatorParams, refine_config
 from ibl_agents.estimators.prediction import predict_in_sandbox
 from ibl_agents.progress import LiveProgress
 from ibl_agents.refine import RunSummary, refine
+from ibl_agents.target import prediction_meaning
 
 
 class IBLEstimator(EstimatorParams):
@@ -50,8 +51,7 @@ class IBLEstimator(EstimatorParams):
         """Run the refinement loop on ``X``/``y``; raises ``NoValidModelError`` if no candidate was valid."""
         config = refine_config(self.get_params(), type(self).__name__)
         frame, labels, target = labeled_frame(self, X, y, y_numeric=self._y_numeric)
-        config.data.target = target
-        self._check_target(labels)
+        config.data.target, config.data.task = target, self._check_target(labels)
         summary = self._refine(config, frame)
         if not summary.ok or summary.best_code is None:
             raise NoValidModelError(_no_model_message(summary), summary)
@@ -74,7 +74,8 @@ class IBLEstimator(EstimatorParams):
             COLUMNS_KEY: json.dumps(fitted_columns(self)),
             **self._output_header(),
         }
-        return write_model_file(Path(path), self.code_, header)
+        task, classes = self._code_output()
+        return write_model_file(Path(path), self.code_, header, prediction_meaning(task, classes))
 
     @classmethod
     def _from_file(cls, path: Path, params: dict[str, Any]) -> tuple[Self, ModelFile]:
@@ -96,7 +97,7 @@ class IBLEstimator(EstimatorParams):
         check_is_fitted(self, "code_")
         frame = feature_frame(self, X)
         box = refine_config(self.get_params(), type(self).__name__).sandbox
-        return predict_in_sandbox(self.code_, frame, box)
+        return predict_in_sandbox(self.code_, frame, box, *self._code_output())
 
     def _refine(self, config: RefineConfig, frame: pd.DataFrame) -> RunSummary:
         models = self.chat_models() if self.chat_models is not None else None
@@ -105,8 +106,14 @@ class IBLEstimator(EstimatorParams):
             config, frame=frame, models=models, on_event=progress, log=print if self.verbose else _quiet
         )
 
-    def _check_target(self, labels: np.ndarray) -> None:
-        """Task-specific checks of ``y`` before any model call (the classifier sets ``classes_``)."""
+    def _check_target(self, labels: np.ndarray) -> str:
+        """Task-specific checks of ``y`` before any model call; returns the run's ``data.task`` (the
+        classifier also sets ``classes_``)."""
+        raise NotImplementedError
+
+    def _code_output(self) -> tuple[str, tuple[str, ...]]:
+        """The task the code was written for and, for multiclass, its output columns."""
+        raise NotImplementedError
 
     def _learn_output(self, manifest: dict[str, Any]) -> None:
         """Task-specific: what the code's output means, from the run's manifest."""

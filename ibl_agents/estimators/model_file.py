@@ -45,12 +45,14 @@ class ModelFile:
         return features.split(", ") if features else None
 
     def target(self) -> str:
-        """The label column's name: a run writes ``target: name (1 = label)``."""
-        return self.header.get("target", "").split(" (1 = ")[0]
+        """The label column's name: a run writes ``target: name (what it means)``."""
+        target = self.header.get("target", "")
+        return target.rsplit(" (", 1)[0] if target.endswith(")") else target
 
 
-def write_model_file(path: Path, code: str, header: dict[str, Any]) -> Path:
-    write_text(path, best_model_source(code, header))
+def write_model_file(path: Path, code: str, header: dict[str, Any], returns: str) -> Path:
+    """``returns`` completes the usage note's "it returns ..." (``target.prediction_meaning``)."""
+    write_text(path, best_model_source(code, header, returns))
     return path
 
 

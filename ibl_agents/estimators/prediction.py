@@ -16,17 +16,22 @@ import pandas as pd
 
 from ibl_agents.config import SandboxConfig
 from ibl_agents.errors import CodeModelError
-from ibl_agents.scoring import check_predictions
+from ibl_agents.prediction_checks import check_predictions
 from sandbox.backends import open_executor
 from sandbox.results import OutcomeKind
 
 FRAME_NAME = "rows"
 
 
-def predict_in_sandbox(code: str, frame: pd.DataFrame, box: SandboxConfig) -> np.ndarray:
-    """One probability (or value) per row of ``frame``, computed by ``code`` in a fresh sandbox."""
+def predict_in_sandbox(
+    code: str, frame: pd.DataFrame, box: SandboxConfig, task: str, classes: tuple[str, ...] = ()
+) -> np.ndarray:
+    """What ``code`` returns for the rows of ``frame``, computed in a fresh sandbox and gated as in the
+    loop for ``task``: one number per row (binary: a probability), or for multiclass an (n, k) matrix of
+    probabilities of ``classes``, in that order."""
+    output_columns = classes if task == "multiclass" else None
     with open_executor(box.backend, box.limits(), box.image, prestart=False) as executor:
-        result = executor.run(code, {FRAME_NAME: frame})
+        result = executor.run(code, {FRAME_NAME: frame}, output_columns)
     if result.kind is not OutcomeKind.OK:
         where = (
             "the sandbox failed (not the model's fault; retry)"
@@ -35,7 +40,7 @@ def predict_in_sandbox(code: str, frame: pd.DataFrame, box: SandboxConfig) -> np
         )
         detail = f"\n{result.detail.strip()}" if result.detail.strip() else ""
         raise CodeModelError(result.kind, f"{where}: {result.message}{detail}")
-    check = check_predictions(result.predictions.get(FRAME_NAME, []), len(frame))
+    check = check_predictions(result.predictions.get(FRAME_NAME, []), len(frame), task, len(classes) or 2)
     if check.kind is not OutcomeKind.OK:
         raise CodeModelError(check.kind, f"the code model's output is unusable: {check.message}")
     return np.asarray(result.predictions[FRAME_NAME], dtype=float)

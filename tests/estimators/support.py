@@ -9,9 +9,9 @@ from __future__ import annotations
 from ibl_agents.providers import ChatModels
 from tests.fakes import ScriptedChatModel, fenced
 
-# A competent reply for any table with numeric features: a nearest-centroid rule in standardized units,
-# built on the constants every generator prompt states (MEAN_WHEN_1, MEAN_WHEN_0, SPREAD) and the loop
-# defines for the code when it uses them without copying them.
+# Competent replies for any table with numeric features, one per task, built on the constants the
+# generator prompt of that task states (ibl_agents/train_statistics.py) and the loop defines for the code
+# when it uses them without copying them. Binary: nearest centroid in standardized units.
 CENTROID = """
 import numpy as np
 
@@ -24,7 +24,32 @@ def predict(df):
         score += (high - low) / spread**2 * (values - (high + low) / 2)
     return 1.0 / (1.0 + np.exp(-np.clip(score, -30, 30)))
 """
-CRITIC = "- keep the centroid rule"
+# Multiclass: a softmax over minus half the squared standardized distance to each class's centroid.
+CENTROIDS = """
+import numpy as np
+
+def predict(df):
+    scores = np.zeros((len(df), len(CLASSES)))
+    for k, name in enumerate(CLASSES):
+        for column, centre in MEAN_BY_CLASS[name].items():
+            spread = SPREAD[column] if SPREAD[column] > 0 else 1.0
+            values = df[column].astype(float).fillna(centre).to_numpy()
+            scores[:, k] -= ((values - centre) / spread) ** 2 / 2
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+"""
+# Regression: the sum of each feature's correlation-weighted standardized term, in the target's units.
+LINEAR = """
+import numpy as np
+
+def predict(df):
+    z = np.zeros(len(df))
+    for column, r in CORRELATION.items():
+        spread = SPREAD[column] if SPREAD[column] > 0 else 1.0
+        z += r * (df[column].astype(float).fillna(MEAN[column]).to_numpy() - MEAN[column]) / spread
+    return TARGET_MEAN + TARGET_SPREAD * z
+"""
+CRITIC = "- keep the rule"
 
 
 def scripted(*codes: str) -> ChatModels:
@@ -35,3 +60,16 @@ def scripted(*codes: str) -> ChatModels:
 
 def centroid_models() -> ChatModels:
     return scripted(CENTROID)
+
+
+def competent_reply(prompt: str) -> str:
+    """The reply for the task the prompt states, recognised by its constants."""
+    if "MEAN_BY_CLASS" in prompt:
+        return fenced(CENTROIDS)
+    return fenced(LINEAR if "TARGET_MEAN" in prompt else CENTROID)
+
+
+def competent_models() -> ChatModels:
+    """A generator that writes a sound model for the task it is asked (binary, multiclass, regression)."""
+    generator = ScriptedChatModel(script=[competent_reply])
+    return ChatModels(generator, ScriptedChatModel(script=[CRITIC]), "scripted", "scripted-critic")

@@ -13,7 +13,7 @@ import pytest
 from ibl_agents import IBLClassifier
 from ibl_agents.errors import CodeModelError, NoValidModelError
 from sandbox.results import OutcomeKind
-from tests.estimators.support import centroid_models, scripted
+from tests.estimators.support import centroid_models, competent_models, scripted
 from tests.sandbox.support import our_containers
 
 pytestmark = pytest.mark.docker
@@ -144,3 +144,33 @@ def test_a_locked_test_split_on_request(tmp_path: Path, frame: pd.DataFrame) -> 
     ).fit(frame.drop(columns="y"), frame["y"])
     assert len(json.loads((Path(clf.run_dir_) / "manifest.json").read_text())["splits"]["test"]) == 40
     assert clf.test_scores_["auc"] > 0.9 and set(clf.test_scores_) == {"auc", "accuracy"}
+
+
+@pytest.fixture
+def three_classes() -> tuple[pd.DataFrame, np.ndarray]:
+    """150 rows, classes 2, 10 and 30 around three centres: as text, "10" < "2" < "30"."""
+    rng = np.random.default_rng(3)
+    centres = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 4.0]])
+    labels = np.repeat([2, 10, 30], 50)
+    points = centres[np.repeat([0, 1, 2], 50)] + rng.normal(scale=0.8, size=(150, 2))
+    return pd.DataFrame(points.round(4), columns=["u", "v"]), labels
+
+
+def test_multiclass_probabilities_follow_classes_(tmp_path: Path, three_classes) -> None:
+    X, y = three_classes
+    clf = IBLClassifier(chat_models=competent_models, max_iters=1, runs_dir=str(tmp_path / "runs")).fit(X, y)
+    manifest = json.loads((Path(clf.run_dir_) / "manifest.json").read_text())
+    assert manifest["task"] == "multiclass" and manifest["classes"] == ["10", "2", "30"]  # the code's order
+    assert list(clf.classes_) == [2, 10, 30] and set(clf.validation_scores_) == {
+        "macro_f1",
+        "accuracy",
+        "log_loss",
+    }
+    proba = clf.predict_proba(X)
+    assert proba.shape == (150, 3) and np.allclose(proba.sum(axis=1), 1.0)
+    for j, label in enumerate(clf.classes_):  # column j is the probability of classes_[j]
+        assert proba[y == label, j].mean() > 0.6  # a misplaced column: < 0.2
+    assert clf.score(X, y) > 0.9 and (clf.predict(X) == clf.classes_[proba.argmax(axis=1)]).all()
+    loaded = IBLClassifier.load(clf.save(tmp_path / "best_model.py"))
+    assert "classes: [10, 2, 30]" in (tmp_path / "best_model.py").read_text()
+    assert np.array_equal(loaded.predict_proba(X), proba)

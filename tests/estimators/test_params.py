@@ -21,7 +21,7 @@ def test_parameters_land_in_their_config_fields() -> None:
     )
     assert (config.loop.max_iters, config.data.train_rows, config.data.seed) == (3, 20, 5)
     assert config.data.test_fraction == 0.0  # sklearn's CV holds rows out, not the estimator
-    assert config.loop.metric == "auc" and config.name == "IBLClassifier"  # metric=None keeps the default
+    assert config.loop.metric == "auto" and config.name == "IBLClassifier"  # None: the task's default
 
 
 def test_every_mapped_parameter_is_a_constructor_parameter() -> None:
