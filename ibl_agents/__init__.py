@@ -19,6 +19,7 @@ _PUBLIC: dict[str, str] = {  # name -> module that defines it
     "ExperimentResult": "ibl_agents.experiment.runner",
     "FileScore": "ibl_agents.score_file",
     "IBLClassifier": "ibl_agents.estimators",
+    "IBLRegressor": "ibl_agents.estimators",
     "IblError": "ibl_agents.errors",
     "LoopConfig": "ibl_agents.config",
     "ModelAssetError": "ibl_agents.errors",
