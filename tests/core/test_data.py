@@ -60,9 +60,9 @@ def test_free_text_column_names_the_fix(tmp_path: Path) -> None:
         load_dataset(path, "y")
 
 
-def test_multiclass_is_refused_for_now(tmp_path: Path) -> None:
+def test_a_class_with_a_single_row_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, "a,y\n1,0\n2,1\n3,2\n")
-    with pytest.raises(DataError, match="3 classes"):
+    with pytest.raises(DataError, match="have a single row; each class needs at least 2 rows"):
         load_dataset(path, "y")
 
 
