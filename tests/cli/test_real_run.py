@@ -58,7 +58,8 @@ def test_ibl_run_with_the_local_model(tmp_path: Path, sandbox_image: str) -> Non
     assert summary["ok"] and summary["tokens_used"] > 0 and not summary["tokens_estimated"]
     assert set(summary["test"]) == {"auc", "accuracy"}
     assert summary["baselines"]["logistic_regression"]["test"]["auc"] > 0.5
-    candidates = sorted(p.name for p in (run_dir / "candidates").glob("*.py"))
+    # NNNN.py per iteration; a repaired candidate also keeps NNNN.as_written.py
+    candidates = sorted(p.name for p in (run_dir / "candidates").glob("[0-9][0-9][0-9][0-9].py"))
     assert len(candidates) == summary["iterations"]
     for name in ("config.json", "manifest.json", "events.jsonl", "checkpoints.sqlite", "best_model.py"):
         assert (run_dir / name).is_file(), name
