@@ -25,7 +25,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
-from ibl_agents.baseline_preprocessing import preprocessing
+from ibl_agents.baseline_preprocessing import SMALL_DATA_BOOSTING, preprocessing
 from ibl_agents.dataset import Dataset
 from ibl_agents.regression_baselines import REGRESSORS, regressor_name
 from ibl_agents.scoring import metrics
@@ -67,9 +67,7 @@ def gradient_boosting(n_train: int) -> Pipeline:
     every row) fits 10-100 rows exactly; fewer, shallower, subsampled trees keep the ranking smooth."""
     return make_pipeline(
         preprocessing(),
-        GradientBoostingClassifier(
-            n_estimators=50, max_depth=2, learning_rate=0.1, subsample=0.8, random_state=0
-        ),
+        GradientBoostingClassifier(**SMALL_DATA_BOOSTING),
     )
 
 

@@ -21,7 +21,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVR
 from sklearn.tree import DecisionTreeRegressor
 
-from ibl_agents.baseline_preprocessing import preprocessing
+from ibl_agents.baseline_preprocessing import SMALL_DATA_BOOSTING, preprocessing
 
 RegressorFactory = Callable[[int], RegressorMixin]  # gets the train size; only k-NN needs it
 COUNTERPARTS = {"logistic_regression": "ridge_regression", "linear_svm": "linear_svr"}
@@ -56,9 +56,7 @@ def gradient_boosting(n_train: int) -> RegressorMixin:
     """50 depth-2 trees at rate 0.1 on seeded 80 % subsamples, as for the classifier."""
     return make_pipeline(
         preprocessing(),
-        GradientBoostingRegressor(
-            n_estimators=50, max_depth=2, learning_rate=0.1, subsample=0.8, random_state=0
-        ),
+        GradientBoostingRegressor(**SMALL_DATA_BOOSTING),
     )
 
 
