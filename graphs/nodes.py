@@ -21,7 +21,7 @@ from ibl_agents.chat import ModelReply
 from ibl_agents.critic import Evidence, critic_prompt, critique
 from ibl_agents.errors import ProviderError
 from ibl_agents.evaluation import Evaluation, evaluate_candidate
-from ibl_agents.generator import BestSoFar, generate, generator_prompt, train_constants
+from ibl_agents.generator import BestSoFar, fix_prompt, generate, generator_prompt, train_constants
 from ibl_agents.pricing import price_of
 from ibl_agents.repairs import apply_repairs
 from ibl_agents.stopping import Progress, is_better, is_gain, stop_reason
@@ -38,16 +38,22 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
     ctx.emit({"event": "generating", "iteration": iteration})
     loop = ctx.config.loop
     constants = train_constants(ctx.dataset, ctx.splits.train)
-    refining = loop.strategy == "refine"  # the other strategies draw independent samples
-    prompt = generator_prompt(
-        ctx.dataset,
-        ctx.splits.train,
-        token_budget=loop.prompt_tokens,
-        seed=ctx.config.data.seed + iteration,
-        best=_best_so_far(state, ctx) if refining and "best_code" in loop.feedback else None,
-        feedback=state.get("feedback", "") if refining else "",
-        constants=constants,
-    )
+    # The other strategies, and refine while it explores, draw independent samples.
+    refining = loop.strategy == "refine" and iteration > loop.explore
+    fix_id = state.get("fix_id")
+    if fix_id is not None:
+        failed_code = candidate_path(ctx.run_dir, fix_id, ".py").read_text(encoding="utf-8")
+        prompt = fix_prompt(ctx.dataset, failed_code, state.get("feedback", ""))
+    else:
+        prompt = generator_prompt(
+            ctx.dataset,
+            ctx.splits.train,
+            token_budget=loop.prompt_tokens,
+            seed=ctx.config.data.seed + iteration,
+            best=_best_so_far(state, ctx) if refining and "best_code" in loop.feedback else None,
+            feedback=state.get("feedback", "") if refining else "",
+            constants=constants,
+        )
     write_text(candidate_path(ctx.run_dir, candidate_id, ".prompt.txt"), prompt)
     reask = loop.strategy != "one-shot"
     try:
@@ -83,9 +89,16 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
             "attempts": reply.attempts,
             "has_code": code is not None,
             "removed_example_lines": removed,
+            "fixes": fix_id,
         }
     )
-    return {"iteration": iteration, "current": current, **_spend(state, ctx, "generator", reply, iteration)}
+    return {
+        "iteration": iteration,
+        "current": current,
+        "fix_id": None,
+        "fixing": fix_id is not None,
+        **_spend(state, ctx, "generator", reply, iteration),
+    }
 
 
 def execute_node(state: RefinementState, runtime: Runtime[RunContext]) -> RefinementState:
@@ -191,7 +204,13 @@ def critique_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
         state.get("best_score"),
         n_misclassified=loop.misclassified_rows if "misclassified_rows" in loop.feedback else 0,
         tracebacks="tracebacks" in loop.feedback,
+        code=code,
     )
+    failed = evaluation.kind is not OutcomeKind.OK
+    if loop.fix_failures and failed and code.strip() and not state.get("fixing"):
+        feedback = evidence.as_feedback()  # the exact error is the whole message: no critic call
+        write_text(ctx.run_dir / "feedback" / f"{current['id']}.txt", feedback)
+        return {"feedback": feedback, "fix_id": current["id"]}
     if "critic" not in loop.feedback:  # ablation: the evidence goes to the generator without a critic
         feedback = evidence.as_feedback()
         write_text(ctx.run_dir / "feedback" / f"{current['id']}.txt", feedback)

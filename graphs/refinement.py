@@ -1,7 +1,8 @@
 """The refinement graph: wiring only.
 
     generate -> execute -> decide -> critique -> generate ...      (strategy refine)
-                              |\\-> generate ...                   (best-of-n: independent samples)
+                              |\\-> generate ...                   (best-of-n, and refine's first
+                              |                                      loop.explore independent samples)
                               \\-> END  (stop rule, provider_error, sandbox_error; one-shot after one)
 
 ``decide`` runs before ``critique`` so no critic call is spent after the last candidate; the cycle is
@@ -28,7 +29,9 @@ def after_generate(state: RefinementState) -> Literal["execute", "__end__"]:
 def after_decide(state: RefinementState) -> Literal["critique", "generate", "__end__"]:
     if state.get("stop_reason"):
         return END
-    return "critique" if state.get("strategy", "refine") == "refine" else "generate"
+    refining = state.get("strategy", "refine") == "refine"
+    exploring = state.get("iteration", 0) < state.get("explore", 1)
+    return "critique" if refining and not exploring else "generate"
 
 
 def after_critique(state: RefinementState) -> Literal["generate", "__end__"]:

@@ -27,6 +27,7 @@ class CandidateSummary(TypedDict):
 
 class RefinementState(TypedDict, total=False):
     strategy: str  # loop.strategy, set once at the start; the routing after decide reads it
+    explore: int  # loop.explore, likewise: refine draws this many independent samples before critiquing
     iteration: int
     candidates: Annotated[list[CandidateSummary], operator.add]
     current: CandidateSummary | None
@@ -35,6 +36,8 @@ class RefinementState(TypedDict, total=False):
     best_chars: int | None
     iterations_since_gain: int
     feedback: str
+    fix_id: str | None  # a failed candidate the next generation fixes (loop.fix_failures)
+    fixing: bool  # the current candidate was written from a fix prompt: if it fails too, rewrite instead
     tokens_used: int
     tokens_by_node: dict[str, int]
     estimated_tokens: bool

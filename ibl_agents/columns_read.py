@@ -64,3 +64,33 @@ def _may_be_column(node: ast.Attribute, modules: set[str]) -> bool:
     on_module = isinstance(node.value, ast.Name) and node.value.id in modules
     pandas_attribute = hasattr(pd.DataFrame, node.attr) or hasattr(pd.Series, node.attr)
     return isinstance(node.ctx, ast.Load) and not on_module and not pandas_attribute
+
+
+def columns_used(source: str, columns: Iterable[str], stated: Iterable[str]) -> set[str]:
+    """The subset of ``columns`` that ``source`` uses, not counting the keys of the prompt's ``stated``
+    constants (``MIDPOINT = {'age': ...}``), which name every column whether the code uses it or not.
+
+    A stated constant used whole (iterated, ``.items()``, passed on) rather than subscripted by a column
+    name uses every column it holds. Raises SyntaxError when the source does not parse.
+    """
+    names = set(stated)
+    tree = ast.parse(source)
+    body = [node for node in tree.body if not _assigns_only(node, names)]
+    own = ast.Module(body=body, type_ignores=[])
+    subscripted = {
+        id(node.value)
+        for node in ast.walk(own)
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant)
+    }
+    whole = any(
+        isinstance(node, ast.Name) and node.id in names and id(node) not in subscripted
+        for node in ast.walk(own)
+    )
+    wanted = {str(column) for column in columns}
+    return wanted if whole else columns_read(ast.unparse(own), wanted)
+
+
+def _assigns_only(node: ast.stmt, names: set[str]) -> bool:
+    return isinstance(node, ast.Assign) and all(
+        isinstance(target, ast.Name) and target.id in names for target in node.targets
+    )

@@ -85,6 +85,12 @@ class LoopConfig:
     # code (ibl_agents/repairs.py); [] keeps every candidate exactly as the LLM wrote it.
     repairs: list[str] = field(default_factory=lambda: list(REPAIRS))
     max_iters: int = 8
+    # refine only: the first `explore` iterations are independent samples (the best-of-n prompt, no critic
+    # call), and refinement starts from the best of them; 1 refines from the first candidate.
+    explore: int = 1
+    # refine only: a candidate that failed to run gets one focused fix prompt (its code and the exact
+    # error, no critic call) before the loop goes back to rewriting from the best code and feedback.
+    fix_failures: bool = True
     patience: int = 3  # iterations without a gain >= min_delta before stopping (plateau)
     min_delta: float = 0.005
     metric: str = "auto"  # selection metric (tasks.SELECTION_METRICS); auto: the task's default
@@ -149,6 +155,10 @@ class RefineConfig:
         checks: list[tuple[bool, str]] = [
             (self.loop.max_iters >= 1, "loop.max_iters must be >= 1"),
             (self.loop.patience >= 1, "loop.patience must be >= 1"),
+            (
+                1 <= self.loop.explore <= self.loop.max_iters,
+                "loop.explore must be between 1 and loop.max_iters",
+            ),
             (self.data.task in TASK_SETTINGS, f"data.task must be one of {', '.join(TASK_SETTINGS)}"),
             (self.loop.metric in METRICS, f"loop.metric must be one of {', '.join(METRICS)}"),
             (self.loop.strategy in STRATEGIES, f"loop.strategy must be one of {', '.join(STRATEGIES)}"),

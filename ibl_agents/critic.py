@@ -20,6 +20,7 @@ from ibl_agents.prompting import render
 from ibl_agents.task_prompts import critic_parts
 from ibl_agents.tasks import REPORTED_METRICS, shown_score
 from ibl_agents.train_errors import train_errors
+from ibl_agents.unused_columns import unused_strong_columns
 from sandbox.results import OutcomeKind
 
 DETAIL_CHARS = 1500
@@ -48,12 +49,18 @@ class Evidence:
         *,
         n_misclassified: int,
         tracebacks: bool,
+        code: str = "",
     ) -> Evidence:
-        ran = evaluation.kind is OutcomeKind.OK and n_misclassified > 0
+        """``code``: the candidate's source, for the strong-columns-left-out finding (``unused_columns``)."""
+        ok = evaluation.kind is OutcomeKind.OK
+        notes = diagnose(evaluation, dataset.features, metric, dataset.task, dataset.classes)
+        unused = unused_strong_columns(code, dataset, train_rows) if ok and code else None
         return cls(
             _outcome(evaluation, dataset.task, metric, best, tracebacks),
-            diagnose(evaluation, dataset.features, metric, dataset.task, dataset.classes),
-            train_errors(evaluation.train_scores, dataset, train_rows, n_misclassified) if ran else "",
+            [*notes, unused] if unused else notes,
+            train_errors(evaluation.train_scores, dataset, train_rows, n_misclassified)
+            if ok and n_misclassified > 0
+            else "",
         )
 
     @property

@@ -79,6 +79,26 @@ def generator_prompt(
     return render("generator", rows=rows_text, n_rows=n_rows, **fixed)
 
 
+def fix_prompt(dataset: Dataset, code: str, error: str) -> str:
+    """The focused prompt for a candidate that failed to run: its code and the exact error, nothing else.
+
+    Asked to rewrite after a failure, the 1.5B model usually wrote a new program with a new error (issue 7:
+    most refinements after a valid first candidate failed); a small model fixes a named error in code it
+    is shown far more reliably than it writes a whole program again.
+    """
+    parts = generator_parts(dataset, dataset.features[0])
+    return render(
+        "generator_fix",
+        intro=parts["intro"],
+        returns=parts["returns"],
+        target=dataset.target,
+        column_names=", ".join(dataset.features),
+        code=code.strip(),
+        error=error.strip(),
+        allowed_imports=", ".join(sorted(ALLOWED_IMPORTS)),
+    )
+
+
 def _example_column(features: pd.DataFrame) -> str:
     """The column the prompt's example term uses: the first numeric one, since SPREAD covers only those."""
     numeric = features.select_dtypes(include="number").columns

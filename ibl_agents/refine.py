@@ -126,6 +126,7 @@ def refine(
         )
         initial: RefinementState = {
             "strategy": config.loop.strategy,
+            "explore": config.loop.explore,
             "started_at": started,
             "iteration": 0,
             "candidates": [],

@@ -2,7 +2,8 @@
 
 Reasons, checked in this order: ``target_reached``, ``max_iters``, ``token_budget``, ``cost_budget``,
 ``wall_clock``, ``plateau`` (no validation gain >= ``min_delta`` for ``patience`` iterations, counted from
-the first valid candidate; ``refine`` only: independent samples have no plateau). ``one-shot`` ends after
+the first valid candidate; ``refine`` only, and not while its first ``explore`` independent samples are
+drawn: independent samples have no plateau). ``one-shot`` ends after
 its one iteration (``max_iters``). ``provider_error`` and
 ``sandbox_error`` are set by the nodes that hit them and end the loop at once.
 """
@@ -52,7 +53,8 @@ def stop_reason(progress: Progress, loop: LoopConfig, now: float | None = None) 
         return "cost_budget"
     if loop.max_wall_s is not None and now - progress.started_at >= loop.max_wall_s:
         return "wall_clock"
-    if loop.strategy == "refine" and progress.iterations_since_gain >= loop.patience:
+    exploring = progress.iteration < loop.explore
+    if loop.strategy == "refine" and not exploring and progress.iterations_since_gain >= loop.patience:
         return "plateau"
     return None
 

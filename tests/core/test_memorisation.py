@@ -70,8 +70,8 @@ def predict(df):
 
 @pytest.mark.parametrize("seed", [3655, 3656, 3657])
 def test_the_prompts_constants_are_not_copied_rows(seed: int) -> None:
-    # MEAN_WHEN_1/MEAN_WHEN_0/SPREAD come from the train rows; a code model is invited to use them.
-    body = "\n\ndef predict(df):\n    return (df['age'] - MEAN_WHEN_1['age']).abs() < SPREAD['age']\n"
+    # MIDPOINT/SEPARATION/SPREAD come from the train rows; a code model is invited to use them.
+    body = "\n\ndef predict(df):\n    return (df['age'] - MIDPOINT['age']).abs() < SPREAD['age']\n"
     for name, target in (("titanic", "survived"), ("moon", "target")):
         dataset = load_dataset(SPLITS / f"{name}_{seed}_300_train.csv", target)
         for n in (6, 8, 10, 20, 30, 40, 50):
@@ -79,20 +79,20 @@ def test_the_prompts_constants_are_not_copied_rows(seed: int) -> None:
             assert _clean(check_memorisation(source, dataset, range(n))), (name, n)
 
 
-def test_class_means_that_equal_train_rows_are_still_stated_not_copied() -> None:
-    # Each class holds a row at its mean: MEAN_WHEN_1 and MEAN_WHEN_0 reproduce those rows value for value.
+def test_midpoints_that_equal_train_rows_are_still_stated_not_copied() -> None:
+    # Rows 2 and 3 sit exactly at the midpoint of the class means: MIDPOINT reproduces them value for value.
     frame = pd.DataFrame(
         {
-            "x1": [1.0, 2.0, 3.0, 10.0, 20.0, 30.0],
-            "x2": [5.0, 6.0, 7.0, 50.0, 60.0, 70.0],
-            "y": [1, 1, 1, 0, 0, 0],
+            "x1": [0.0, 4.0, 2.0, 2.0],
+            "x2": [10.0, 30.0, 20.0, 20.0],
+            "y": [1, 1, 0, 0],
         }
     )
     extra = pd.DataFrame({"x1": range(100, 112), "x2": range(200, 212), "y": [1, 0] * 6})  # > 10 values
     dataset = load_dataset(pd.concat([frame, extra], ignore_index=True), "y")
-    constants = train_constants(dataset, list(range(6)))
-    assert "MEAN_WHEN_1 = {'x1': 2, 'x2': 6}" in constants
-    assert _clean(check_memorisation(constants, dataset, range(6)))
+    constants = train_constants(dataset, list(range(4)))
+    assert "MIDPOINT = {'x1': 2, 'x2': 20}" in constants
+    assert _clean(check_memorisation(constants, dataset, range(4)))
 
 
 def _nearest_neighbour(table: str) -> str:

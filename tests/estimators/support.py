@@ -11,17 +11,16 @@ from tests.fakes import ScriptedChatModel, fenced
 
 # Competent replies for any table with numeric features, one per task, built on the constants the
 # generator prompt of that task states (ibl_agents/train_statistics.py) and the loop defines for the code
-# when it uses them without copying them. Binary: nearest centroid in standardized units.
+# when it uses them without copying them. Binary: the prompt's example term summed over every column
+# (nearest centroid in standardized units).
 CENTROID = """
 import numpy as np
 
 def predict(df):
     score = np.zeros(len(df))
-    for column, high in MEAN_WHEN_1.items():
-        low = MEAN_WHEN_0[column]
-        spread = SPREAD[column] if SPREAD[column] > 0 else 1.0
-        values = df[column].astype(float).fillna((high + low) / 2).to_numpy()
-        score += (high - low) / spread**2 * (values - (high + low) / 2)
+    for column, separation in SEPARATION.items():
+        values = df[column].astype(float).fillna(MIDPOINT[column]).to_numpy()
+        score += separation * (values - MIDPOINT[column]) / SPREAD[column]
     return 1.0 / (1.0 + np.exp(-np.clip(score, -30, 30)))
 """
 # Multiclass: a softmax over minus half the squared standardized distance to each class's centroid.

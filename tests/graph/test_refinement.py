@@ -45,14 +45,49 @@ def _run(
     return summary, gen, critic
 
 
-def test_failing_candidate_is_repaired(tmp_path, signal_frame, docker_executor) -> None:
-    summary, gen, _ = _run(tmp_path, signal_frame, docker_executor, [BROKEN, PERFECT], max_iters=2)
+def test_failing_candidate_gets_a_fix_prompt_without_a_critic_call(
+    tmp_path, signal_frame, docker_executor
+) -> None:
+    summary, gen, critic = _run(tmp_path, signal_frame, docker_executor, [BROKEN, PERFECT], max_iters=2)
     kinds = [c["kind"] for c in summary.candidates]
     assert kinds == ["runtime_error", "ok"]
     assert summary.ok and summary.best_id == "0002"
     assert summary.validation["auc"] == 1.0 and summary.test["auc"] == 1.0
-    assert "column 'z' does not exist" in gen.prompts[1]  # the diagnosis reached the next generation
-    assert CRITIC in gen.prompts[1]
+    fix = gen.prompts[1]
+    assert "column 'z' does not exist" in fix  # the diagnosis reached the next generation
+    assert "return df['z'] * 0" in fix and "Fix exactly this error" in fix  # with the failed code
+    assert "training rows (CSV)" not in fix  # a focused prompt: no rows, no rewrite
+    assert critic.prompts == []
+
+
+def test_a_failed_fix_goes_back_to_critique_and_rewrite(tmp_path, signal_frame, docker_executor) -> None:
+    summary, gen, critic = _run(
+        tmp_path, signal_frame, docker_executor, [BROKEN, BROKEN, PERFECT], max_iters=3
+    )
+    assert [c["kind"] for c in summary.candidates] == ["runtime_error", "runtime_error", "ok"]
+    assert "Fix exactly this error" in gen.prompts[1]
+    assert "Fix exactly this error" not in gen.prompts[2] and "training rows (CSV)" in gen.prompts[2]
+    assert CRITIC in gen.prompts[2] and len(critic.prompts) == 1
+
+
+def test_without_fix_failures_a_failure_goes_to_the_critic(tmp_path, signal_frame, docker_executor) -> None:
+    summary, gen, critic = _run(
+        tmp_path, signal_frame, docker_executor, [BROKEN, PERFECT], max_iters=2, fix_failures=False
+    )
+    assert summary.best_id == "0002"
+    assert "column 'z' does not exist" in gen.prompts[1] and CRITIC in gen.prompts[1]
+    assert len(critic.prompts) == 1
+
+
+def test_explore_draws_independent_samples_before_refining(tmp_path, signal_frame, docker_executor) -> None:
+    summary, gen, critic = _run(
+        tmp_path, signal_frame, docker_executor, [WEAK, PERFECT, WEAK, WEAK], max_iters=4, explore=2
+    )
+    assert summary.best_id == "0002"
+    # The second sample sees neither feedback nor the first code; refinement starts from the best of both.
+    assert "Feedback on the previous attempt" not in gen.prompts[1] and "best code so far" not in gen.prompts[1]
+    assert "best code so far" in gen.prompts[2] and PERFECT.strip() in gen.prompts[2]
+    assert len(critic.prompts) == 2  # no critic call while exploring, one per refinement after it
 
 
 def test_stops_on_plateau(tmp_path, signal_frame, docker_executor) -> None:
@@ -62,7 +97,7 @@ def test_stops_on_plateau(tmp_path, signal_frame, docker_executor) -> None:
 
 
 def test_stops_on_max_iters(tmp_path, signal_frame, docker_executor) -> None:
-    summary, _, critic = _run(tmp_path, signal_frame, docker_executor, [BROKEN, WEAK, PERFECT], max_iters=3)
+    summary, _, critic = _run(tmp_path, signal_frame, docker_executor, [WEAK, WEAK, PERFECT], max_iters=3)
     assert summary.stop_reason == "max_iters" and summary.iterations == 3
     assert len(critic.prompts) == 2  # no critic call after the last candidate
 
