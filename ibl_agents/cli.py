@@ -93,6 +93,14 @@ def run(
         bool,
         typer.Option("--no-repairs", help="Keep candidates exactly as the LLM wrote them."),
     ] = False,
+    explore: Annotated[
+        int | None,
+        typer.Option(help="refine: independent samples drawn before refining from the best (default 1)."),
+    ] = None,
+    no_fix: Annotated[
+        bool,
+        typer.Option("--no-fix", help="refine: rewrite after a failed candidate instead of fixing it."),
+    ] = False,
     patience: Annotated[
         int | None, typer.Option(help="Stop after this many iterations without gain.")
     ] = None,
@@ -151,6 +159,8 @@ def run(
                 "loop.strategy": strategy,
                 "loop.feedback": feedback,
                 "loop.repairs": [] if no_repairs else None,
+                "loop.explore": explore,
+                "loop.fix_failures": False if no_fix else None,
                 "loop.patience": patience,
                 "loop.min_delta": min_delta,
                 "loop.metric": metric,

@@ -30,6 +30,9 @@ def progress(**overrides: object) -> Progress:
         (LoopConfig(max_cost=0.5), progress(cost_used=0.5), "cost_budget"),
         (LoopConfig(max_wall_s=60), progress(started_at=-61.0), "wall_clock"),
         (LoopConfig(patience=2), progress(iterations_since_gain=2), "plateau"),
+        # refine's independent first samples are not a plateau; the rule applies from the last of them
+        (LoopConfig(patience=2, explore=4), progress(iteration=3, iterations_since_gain=2), None),
+        (LoopConfig(patience=2, explore=4), progress(iteration=4, iterations_since_gain=3), "plateau"),
         (LoopConfig(target_metric=0.9, max_iters=1), progress(best_score=0.9), "target_reached"),
     ],
 )

@@ -85,7 +85,8 @@ def test_explore_draws_independent_samples_before_refining(tmp_path, signal_fram
     )
     assert summary.best_id == "0002"
     # The second sample sees neither feedback nor the first code; refinement starts from the best of both.
-    assert "Feedback on the previous attempt" not in gen.prompts[1] and "best code so far" not in gen.prompts[1]
+    assert "Feedback on the previous attempt" not in gen.prompts[1]
+    assert "best code so far" not in gen.prompts[1]
     assert "best code so far" in gen.prompts[2] and PERFECT.strip() in gen.prompts[2]
     assert len(critic.prompts) == 2  # no critic call while exploring, one per refinement after it
 

@@ -83,6 +83,7 @@ def config_for(tmp_path: Path, data: Path, checkpoint_db: str | None = None) -> 
     config = RefineConfig(runs_dir=str(tmp_path / "runs"), name="killed", checkpoint_db=checkpoint_db)
     config.data.path, config.data.target = str(data), "y"
     config.loop.max_iters, config.loop.patience = 4, 10
+    config.loop.fix_failures = False  # a critique after every candidate: the call counts below rely on it
     return config
 
 

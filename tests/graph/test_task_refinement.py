@@ -83,6 +83,7 @@ def _run(
     config = RefineConfig(runs_dir=str(tmp_path / "runs"), name="t")
     config.data.target = target
     config.loop.max_iters, config.loop.patience = len(codes), 10
+    config.loop.fix_failures = False  # every failure goes through the critic, whose prompt these tests read
     gen = ScriptedChatModel(script=[fenced(code) for code in codes])
     critic = ScriptedChatModel(script=[CRITIC])
     models = ChatModels(gen, critic, "scripted", "scripted-critic")
