@@ -21,7 +21,14 @@ from ibl_agents.chat import ModelReply
 from ibl_agents.critic import Evidence, critic_prompt, critique
 from ibl_agents.errors import ProviderError
 from ibl_agents.evaluation import Evaluation, evaluate_candidate
-from ibl_agents.generator import BestSoFar, fix_prompt, generate, generator_prompt, train_constants
+from ibl_agents.generator import (
+    BestSoFar,
+    fix_prompt,
+    generate,
+    generator_prompt,
+    revise_prompt,
+    train_constants,
+)
 from ibl_agents.pricing import price_of
 from ibl_agents.repairs import apply_repairs
 from ibl_agents.stopping import Progress, is_better, is_gain, stop_reason
@@ -41,17 +48,20 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
     # The other strategies, and refine while it explores, draw independent samples.
     refining = loop.strategy == "refine" and iteration > loop.explore
     fix_id = state.get("fix_id")
+    best = _best_so_far(state, ctx) if refining and "best_code" in loop.feedback else None
+    feedback = state.get("feedback", "") if refining else ""
     if fix_id is not None:
         failed_code = candidate_path(ctx.run_dir, fix_id, ".py").read_text(encoding="utf-8")
-        prompt = fix_prompt(ctx.dataset, failed_code, state.get("feedback", ""))
+        prompt = fix_prompt(ctx.dataset, failed_code, feedback)
+    elif best is not None:
+        prompt = revise_prompt(ctx.dataset, best, feedback, constants)
     else:
         prompt = generator_prompt(
             ctx.dataset,
             ctx.splits.train,
             token_budget=loop.prompt_tokens,
             seed=ctx.config.data.seed + iteration,
-            best=_best_so_far(state, ctx) if refining and "best_code" in loop.feedback else None,
-            feedback=state.get("feedback", "") if refining else "",
+            feedback=feedback,
             constants=constants,
         )
     write_text(candidate_path(ctx.run_dir, candidate_id, ".prompt.txt"), prompt)

@@ -1,8 +1,9 @@
 """The generator agent: a fresh prompt each iteration, never a growing chat history.
 
 A growing history made the bundled small model worse (the same NameError four times, observed here), so
-every prompt is rebuilt from the task, a budgeted sample of train rows, the best code so far and the
-latest feedback only.
+every prompt is rebuilt. Three kinds: the full prompt (task, contract, constants, a budgeted sample of
+train rows, and feedback when there is no valid code yet), the revise prompt (the best code so far, its
+score and what to change) and the fix prompt (a failed candidate and its exact error).
 """
 
 from __future__ import annotations
@@ -38,23 +39,16 @@ def generator_prompt(
     *,
     token_budget: int,
     seed: int,
-    best: BestSoFar | None,
     feedback: str,
     constants: str,
 ) -> str:
-    """Render the generator prompt from train rows only; the data sample fills what the budget leaves.
+    """Render the full generator prompt from train rows only; the data sample fills what the budget leaves.
 
     ``constants`` is ``train_constants(dataset, train_rows)``, computed once by the caller, which also
     hands it to ``generate`` to define whatever the code uses without copying.
     """
     features = dataset.frame.iloc[train_rows].reset_index(drop=True)
     labels = dataset.y.iloc[train_rows].reset_index(drop=True)
-    best_section = ""
-    if best is not None:
-        metric, score = shown_score(best.metric, best.score)
-        best_section = render(
-            "generator_best", metric=metric, best_score=f"{score:.3f}", best_code=best.code.strip()
-        )
     feedback_section = render("generator_feedback", feedback=feedback.strip()) if feedback.strip() else ""
     fixed = {
         "target": dataset.target,
@@ -62,7 +56,6 @@ def generator_prompt(
         "columns": describe_columns(features),
         "allowed_imports": ", ".join(sorted(ALLOWED_IMPORTS)),
         "class_stats": constants,
-        "best_section": best_section,
         "feedback_section": feedback_section,
         **generator_parts(dataset, _example_column(features)),
     }
@@ -79,6 +72,25 @@ def generator_prompt(
     return render("generator", rows=rows_text, n_rows=n_rows, **fixed)
 
 
+def revise_prompt(dataset: Dataset, best: BestSoFar, feedback: str, constants: str) -> str:
+    """The prompt that refines the best code so far: that code, its score and what to change.
+
+    In the full prompt (40 rows, then the best code, then the feedback) the 1.5B model returned the best
+    code unchanged, even when told which column to add (issue 7); without the rows the change asked for
+    is most of what it reads, and the call is faster.
+    """
+    metric, score = shown_score(best.metric, best.score)
+    return render(
+        "generator_revise",
+        **_focused_values(dataset),
+        class_stats=constants,
+        metric=metric,
+        best_score=f"{score:.3f}",
+        best_code=best.code.strip(),
+        feedback=feedback.strip() or f"Raise the validation {metric}.",
+    )
+
+
 def fix_prompt(dataset: Dataset, code: str, error: str) -> str:
     """The focused prompt for a candidate that failed to run: its code and the exact error, nothing else.
 
@@ -86,17 +98,19 @@ def fix_prompt(dataset: Dataset, code: str, error: str) -> str:
     most refinements after a valid first candidate failed); a small model fixes a named error in code it
     is shown far more reliably than it writes a whole program again.
     """
+    return render("generator_fix", **_focused_values(dataset), code=code.strip(), error=error.strip())
+
+
+def _focused_values(dataset: Dataset) -> dict[str, str]:
+    """What the revise and fix prompts say of the task and the contract, without the row sample."""
     parts = generator_parts(dataset, dataset.features[0])
-    return render(
-        "generator_fix",
-        intro=parts["intro"],
-        returns=parts["returns"],
-        target=dataset.target,
-        column_names=", ".join(dataset.features),
-        code=code.strip(),
-        error=error.strip(),
-        allowed_imports=", ".join(sorted(ALLOWED_IMPORTS)),
-    )
+    return {
+        "intro": parts["intro"],
+        "returns": parts["returns"],
+        "target": dataset.target,
+        "column_names": ", ".join(dataset.features),
+        "allowed_imports": ", ".join(sorted(ALLOWED_IMPORTS)),
+    }
 
 
 def _example_column(features: pd.DataFrame) -> str:
