@@ -16,7 +16,14 @@ import pytest
 from ibl_agents.critic import Evidence, critic_prompt
 from ibl_agents.dataset import load_dataset
 from ibl_agents.evaluation import Evaluation
-from ibl_agents.generator import BestSoFar, add_missing_constants, generator_prompt, train_constants
+from ibl_agents.generator import (
+    BestSoFar,
+    add_missing_constants,
+    fix_prompt,
+    generator_prompt,
+    revise_prompt,
+    train_constants,
+)
 from ibl_agents.icl_prompt import prompt_renderer, train_sample
 from ibl_agents.prompting import render
 from sandbox.results import OutcomeKind
@@ -44,25 +51,23 @@ def test_generator_first_prompt() -> None:
     dataset = _dataset()
     rows = list(range(20))
     constants = train_constants(dataset, rows)
-    prompt = generator_prompt(
-        dataset, rows, token_budget=2000, seed=0, best=None, feedback="", constants=constants
-    )
+    prompt = generator_prompt(dataset, rows, token_budget=2000, seed=0, feedback="", constants=constants)
     _check("generator_first", prompt)
 
 
-def test_generator_prompt_with_best_code_and_feedback() -> None:
+def test_revise_prompt_with_best_code_and_feedback() -> None:
     dataset = _dataset()
     rows = list(range(0, 20, 2))
-    prompt = generator_prompt(
-        dataset,
-        rows,
-        token_budget=2000,
-        seed=1,
-        best=BestSoFar(CODE, 0.8125, "auc"),
-        feedback="- use column x with a threshold at 0",
-        constants=train_constants(dataset, rows),
-    )
-    _check("generator_refine", prompt)
+    feedback = "- use column x with a threshold at 0"
+    prompt = revise_prompt(dataset, BestSoFar(CODE, 0.8125, "auc"), feedback, train_constants(dataset, rows))
+    assert "training rows (CSV)" not in prompt  # the code and the change asked for, not the row sample
+    _check("generator_revise", prompt)
+
+
+def test_fix_prompt_carries_the_failed_code_and_its_error() -> None:
+    prompt = fix_prompt(_dataset(), CODE, "It failed: runtime_error: KeyError: 'z'")
+    assert CODE.strip() in prompt and "KeyError: 'z'" in prompt
+    _check("generator_fix", prompt)
 
 
 def test_critic_prompt_for_a_failure() -> None:

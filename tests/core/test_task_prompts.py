@@ -12,7 +12,7 @@ import pytest
 from ibl_agents.critic import Evidence, critic_prompt
 from ibl_agents.dataset import Dataset, load_dataset
 from ibl_agents.evaluation import Evaluation
-from ibl_agents.generator import BestSoFar, generator_prompt, train_constants
+from ibl_agents.generator import BestSoFar, generator_prompt, revise_prompt, train_constants
 from ibl_agents.prompting import render_section
 from sandbox.results import OutcomeKind
 from tests.core.test_prompts import _check
@@ -35,11 +35,9 @@ def _numeric() -> Dataset:
     )
 
 
-def _prompt(dataset: Dataset, best: BestSoFar | None = None, feedback: str = "") -> str:
+def _prompt(dataset: Dataset) -> str:
     constants = train_constants(dataset, ROWS)
-    return generator_prompt(
-        dataset, ROWS, token_budget=2000, seed=0, best=best, feedback=feedback, constants=constants
-    )
+    return generator_prompt(dataset, ROWS, token_budget=2000, seed=0, feedback="", constants=constants)
 
 
 def test_generator_multiclass_prompt() -> None:
@@ -47,10 +45,10 @@ def test_generator_multiclass_prompt() -> None:
 
 
 def test_generator_regression_prompt_states_the_plain_value_of_a_lower_is_better_metric() -> None:
-    prompt = _prompt(
-        _numeric(), BestSoFar("def predict(df):\n    return df['dose']\n", -2.5, "neg_rmse"), "- scale it"
-    )
-    assert "The best code so far (validation rmse 2.500); improve on it:" in prompt
+    dataset = _numeric()
+    best = BestSoFar("def predict(df):\n    return df['dose']\n", -2.5, "neg_rmse")
+    prompt = revise_prompt(dataset, best, "- scale it", train_constants(dataset, ROWS))
+    assert "The best code so far (validation rmse 2.500):" in prompt
     _check("generator_regression", prompt)
 
 
