@@ -61,6 +61,13 @@ def test_ibl_run_with_the_local_model(tmp_path: Path, sandbox_image: str) -> Non
     # NNNN.py per iteration; a repaired candidate also keeps NNNN.as_written.py
     candidates = sorted(p.name for p in (run_dir / "candidates").glob("[0-9][0-9][0-9][0-9].py"))
     assert len(candidates) == summary["iterations"]
+    # Once a candidate is valid, the real model is asked with the revise prompt, or the fix prompt after
+    # a failure; neither carries the row sample.
+    first_valid = next(i for i, c in enumerate(summary["candidates"], start=1) if c["kind"] == "ok")
+    for later in range(first_valid + 1, summary["iterations"] + 1):
+        prompt = (run_dir / "candidates" / f"{later:04d}.prompt.txt").read_text()
+        assert "The best code so far" in prompt or "Fix exactly this error" in prompt, prompt[-1500:]
+        assert "training rows (CSV)" not in prompt
     for name in ("config.json", "manifest.json", "events.jsonl", "checkpoints.sqlite", "best_model.py"):
         assert (run_dir / name).is_file(), name
 
