@@ -1,9 +1,10 @@
 """``ibl explain RUN_DIR``: what a run's code model looks at, and what it does, in plain language.
 
-Two views, because they fail differently: static analysis (``columns_read``) is exact about which columns
-the source names but says nothing of the logic; an LLM's reading explains the logic but can be wrong. So
-the LLM's text is kept apart, labeled with the model that wrote it, and never replaces the static facts.
-The explanation is stored in the run directory (``explanation.json``) beside what it explains.
+Two views, because they fail differently: static analysis (``columns_used``, which does not count the keys
+of the prompt's constants) is exact about which columns the source uses but says nothing of the logic; an
+LLM's reading explains the logic but can be wrong. So the LLM's text is kept apart, labeled with the model
+that wrote it, and never replaces the static facts. The explanation is stored in the run directory
+(``explanation.json``) beside what it explains.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from langchain_core.language_models import BaseChatModel
 
 from ibl_agents.artifacts import candidate_path, write_json
 from ibl_agents.chat import ask
-from ibl_agents.columns_read import columns_read
+from ibl_agents.columns_read import columns_used
 from ibl_agents.config import ModelConfig, config_from_mapping
 from ibl_agents.errors import DataError
 from ibl_agents.prompting import render
+from ibl_agents.train_statistics import STATED_CONSTANTS
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def load_run_model(run_dir: Path, candidate: str | None = None) -> RunModel:
 
 def explain(model: RunModel, chat: BaseChatModel | None, chat_name: str | None) -> Explanation:
     """Static facts always; the chat model's reading when one is given. Saved to explanation.json."""
-    read = columns_read(model.code, model.features)
+    read = columns_used(model.code, model.features, STATED_CONSTANTS)
     ordered = [column for column in model.features if column in read]
     text = None
     if chat is not None:

@@ -27,7 +27,12 @@ import numpy as np
 import pandas as pd
 
 NO_NUMERIC = "(no numeric features)"
-BINARY_CONSTANTS = ("MIDPOINT", "SEPARATION", "SPREAD")  # the names binary_constants defines
+# Every name the constants of any task define: code that copies them names every column in their keys.
+STATED_CONSTANTS = (
+    *("MIDPOINT", "SEPARATION", "SPREAD"),
+    *("CLASSES", "MEAN_BY_CLASS"),
+    *("TARGET_MEAN", "TARGET_SPREAD", "MEAN", "CORRELATION"),
+)
 
 
 def train_constants_text(

@@ -1,11 +1,12 @@
 """Do the replicates of one row write the same program? Prediction agreement and columns read.
 
 Measures come from ``agreement`` (label agreement, score correlation on the locked-test rows, Jaccard
-overlap of the columns each program reads, found by ``columns_read``). Only replicates with a valid model
-have a program to compare, and two programs can only be compared on the same test rows, so each measure
-is taken per split seed and then averaged over seeds. Multiclass programs agree on a row when they pick
-the same most probable class (their probability rows have no single score to correlate); regression
-programs have no labels, only the correlation of their numbers.
+overlap of the columns each program reads, found by ``columns_used``, which does not count the keys of the
+prompt's constants). Only replicates with a valid model have a program to compare, and two programs can
+only be compared on the same test rows, so each measure is taken per split seed and then averaged over
+seeds. Multiclass programs agree on a row when they pick the same most probable class (their probability
+rows have no single score to correlate); regression programs have no labels, only the correlation of their
+numbers.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import math
 import pandas as pd
 
 from ibl_agents.agreement import class_agreement, column_overlap, label_agreement, score_correlation
-from ibl_agents.columns_read import columns_read
+from ibl_agents.columns_read import columns_used
 from ibl_agents.report.cells import CellRecord, ExperimentRecords
 from ibl_agents.report.grouping import grouped, key_columns
 from ibl_agents.stability import describe
+from ibl_agents.train_statistics import STATED_CONSTANTS
 
 
 def agreement_table(records: ExperimentRecords) -> pd.DataFrame:
@@ -36,7 +38,12 @@ def agreement_table(records: ExperimentRecords) -> pd.DataFrame:
             labels.append(math.nan if task == "regression" else agreeing(scores))
             correlations.append(math.nan if task == "multiclass" else score_correlation(scores))
             overlaps.append(
-                column_overlap([columns_read(cell.summary["best_code"], cell.features) for cell in programs])
+                column_overlap(
+                    [
+                        columns_used(cell.summary["best_code"], cell.features, STATED_CONSTANTS)
+                        for cell in programs
+                    ]
+                )
             )
         rows.append(
             {
