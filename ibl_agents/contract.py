@@ -5,7 +5,9 @@ Clauses, one gate each, so the critic hears a precise sentence instead of a stac
 2. it defines a module-level ``predict`` taking one positional argument (``contract_error``);
 3. it imports only allowed modules (``forbidden_import``): IBL's premise is that the LLM writes the model,
    so machine-learning libraries are refused, as is anything that reaches the system;
-4. it does not read files or the target column, which is never in its input (``contract_error``).
+4. it does not read files or the target column, which is never in its input (``contract_error``);
+5. it draws no random numbers (``contract_error``): a code model must score a row the same way every
+   time, or validation would select noise (the 1.5B model "added some noise" with ``np.random.normal``).
 The sandbox enforces all of this again at run time; these gates only make feedback precise and cheap.
 """
 
@@ -23,6 +25,8 @@ FILE_READERS = frozenset(
     {"open", "read_csv", "read_parquet", "read_excel", "read_json", "loadtxt", "genfromtxt"}
 )
 DYNAMIC_CALLS = frozenset({"eval", "exec", "compile", "__import__", "globals", "getattr", "setattr"})
+# numpy's and pandas' ways to random numbers (the stdlib `random` module is not importable at all)
+RANDOM_SOURCES = frozenset({"random", "default_rng", "RandomState", "sample"})
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,12 @@ def check_contract(source: str, target: str) -> ContractViolation | None:
             OutcomeKind.FORBIDDEN_IMPORT,
             f"imports {bad_import!r}; only {', '.join(sorted(ALLOWED_IMPORTS))} may be imported",
         )
-    problem = _predict_problem(tree) or _forbidden_call(tree) or _reads_target(tree, target)
+    problem = (
+        _predict_problem(tree)
+        or _forbidden_call(tree)
+        or _uses_randomness(tree)
+        or _reads_target(tree, target)
+    )
     return ContractViolation(OutcomeKind.CONTRACT_ERROR, problem) if problem else None
 
 
@@ -83,6 +92,16 @@ def _forbidden_call(tree: ast.Module) -> str | None:
                 return f"calls `{name}`; predict must not read files: the data arrives as the `df` argument"
             if name in DYNAMIC_CALLS:
                 return f"calls `{name}`; dynamic code and attribute tricks are not allowed in a code model"
+    return None
+
+
+def _uses_randomness(tree: ast.Module) -> str | None:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in RANDOM_SOURCES:
+            return (
+                f"uses randomness (`.{node.attr}`); predict must score the same row the same way every time:"
+                " remove the random part"
+            )
     return None
 
 

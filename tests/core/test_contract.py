@@ -34,6 +34,17 @@ def test_good_code_passes() -> None:
         ),
         ("def predict(df):\n    return df['target']", OutcomeKind.CONTRACT_ERROR, "reads the target column"),
         ("def predict(df):\n    return eval('1')", OutcomeKind.CONTRACT_ERROR, "calls `eval`"),
+        (
+            "import numpy as np\ndef predict(df):\n    return df['x'] + np.random.normal(size=len(df))",
+            OutcomeKind.CONTRACT_ERROR,
+            "uses randomness (`.random`)",
+        ),
+        (
+            "import numpy as np\ndef predict(df):\n    return np.random.default_rng(0).random(len(df))",
+            OutcomeKind.CONTRACT_ERROR,
+            "uses randomness",
+        ),
+        ("def predict(df):\n    return df.sample(frac=1)['x']", OutcomeKind.CONTRACT_ERROR, "(`.sample`)"),
     ],
 )
 def test_each_clause_has_a_gate(source: str, kind: OutcomeKind, phrase: str) -> None:

@@ -35,7 +35,8 @@ EXPECTED_MAPPING = {
     ("0_succeeded", OK): 427,
     ("1_import_error", OK): 120,
     ("1_import_error", OutcomeKind.FORBIDDEN_IMPORT): 16,  # sklearn and friends, refused by the contract
-    ("1_import_error", RUNTIME): 6,  # extracted and run, then they fail on the data (KeyError, shapes)
+    ("1_import_error", RUNTIME): 5,  # extracted and run, then they fail on the data (KeyError, shapes)
+    ("1_import_error", OutcomeKind.CONTRACT_ERROR): 1,  # titanic_3655_8_27: np.random.uniform weights
     ("2_predict_method_error", RUNTIME): 12,
     ("2_predict_method_error", INVALID): 1,  # returns NaN for every row
     ("3_invalid_pred_value", INVALID): 48,  # values outside [0, 1] (our range gate) or shape (n, 32)
