@@ -59,7 +59,7 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
         prompt = generator_prompt(
             ctx.dataset,
             ctx.splits.train,
-            token_budget=loop.prompt_tokens,
+            token_budget=ctx.config.prompt_budget,
             seed=ctx.config.data.seed + iteration,
             feedback=feedback,
             constants=constants,

@@ -25,6 +25,7 @@ STRATEGIES: tuple[str, ...] = get_args(Strategy)
 # tracebacks of failures, misclassified train rows, the critic LLM's prose (off: the evidence goes to the
 # generator as is, without a critic call), and the best code so far with its score.
 FEEDBACK_CHANNELS: tuple[str, ...] = ("tracebacks", "misclassified_rows", "critic", "best_code")
+PROMPT_MARGIN = 0.95  # share of (context - reply cap) the generator prompt may fill by default
 REPAIRS: tuple[str, ...] = ("invert_ranking",)  # ibl_agents/repairs.py (it imports the scoring stack)
 BASELINE_NAMES: tuple[str, ...] = (
     "logistic_regression",
@@ -98,7 +99,9 @@ class LoopConfig:
     max_tokens_total: int | None = None
     max_cost: float | None = None  # US dollars, from ibl_agents/pricing.py; every model needs a price
     max_wall_s: float | None = None
-    prompt_tokens: int = 2400  # token budget of the whole generator prompt (the row sample fills the rest)
+    # Token budget of the whole generator prompt (the row sample fills what the rest leaves); None: the
+    # context window less the reply cap (RefineConfig.prompt_budget).
+    prompt_tokens: int | None = None
     misclassified_rows: int = 8  # train rows shown to the critic
 
 
@@ -150,6 +153,18 @@ class RefineConfig:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def prompt_budget(self) -> int:
+        """Tokens the generator prompt may fill: ``loop.prompt_tokens``, or the context window less the reply
+        cap and a 5 % margin (prompts are counted with the bundled Qwen tokenizer; other models differ).
+
+        A fixed 2400 left a 30-column Titanic prompt, whose constants alone take ~1150 tokens, room for
+        two training rows; the context left for them was 3300.
+        """
+        if self.loop.prompt_tokens is not None:
+            return self.loop.prompt_tokens
+        return int((self.models.context_tokens - self.models.max_reply_tokens) * PROMPT_MARGIN)
+
     def validate(self) -> RefineConfig:
         """Check value ranges; raises ConfigError naming the field and the allowed values."""
         checks: list[tuple[bool, str]] = [
@@ -182,7 +197,11 @@ class RefineConfig:
                 self.sandbox.backend in SANDBOX_BACKENDS,
                 f"sandbox.backend must be one of {', '.join(SANDBOX_BACKENDS)}",
             ),
-            (self.loop.prompt_tokens >= 200, "loop.prompt_tokens must be >= 200"),
+            (
+                self.prompt_budget >= 200,
+                "loop.prompt_tokens must be >= 200 (unset: models.context_tokens must exceed"
+                " models.max_reply_tokens by 211 or more)",
+            ),
             (0 <= self.models.temperature <= 2, "models.temperature must be between 0 and 2"),
             (self.models.replicate >= 0, "models.replicate must be >= 0"),
             (self.loop.max_cost is None or self.loop.max_cost > 0, "loop.max_cost must be > 0"),

@@ -1,0 +1,41 @@
+"""How many tokens the generator prompt may fill, and what that leaves a wide table's row sample."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ibl_agents.config import RefineConfig
+from ibl_agents.dataset import load_dataset
+from ibl_agents.errors import ConfigError
+from ibl_agents.generator import generator_prompt, train_constants
+from ibl_agents.token_count import count_tokens
+from tests.reference import SPLITS
+
+
+def test_the_default_budget_is_the_context_less_the_reply_cap() -> None:
+    config = RefineConfig()
+    assert config.prompt_budget == int((4096 - 768) * 0.95)
+    config.models.context_tokens = 8192
+    assert config.prompt_budget == int((8192 - 768) * 0.95)
+    config.loop.prompt_tokens = 1000
+    assert config.prompt_budget == 1000
+
+
+def test_a_budget_too_small_for_any_prompt_is_refused() -> None:
+    config = RefineConfig()
+    config.models.context_tokens, config.models.max_reply_tokens = 900, 768
+    with pytest.raises(ConfigError, match="models.context_tokens must exceed"):
+        config.validate()
+
+
+def test_a_wide_table_gets_rows_beside_its_constants() -> None:
+    titanic = load_dataset(SPLITS / "titanic_3655_300_train.csv", "survived", ["alive_yes", "alive_no"])
+    rows = list(range(40))
+    budget = RefineConfig().prompt_budget
+    prompt = generator_prompt(
+        titanic, rows, token_budget=budget, seed=0, feedback="", constants=train_constants(titanic, rows)
+    )
+    shown = int(re.search(r"(\d+) training rows \(CSV\)", prompt).group(1))
+    assert shown >= 6 and count_tokens(prompt) <= budget  # 2400 tokens left room for 2 rows
