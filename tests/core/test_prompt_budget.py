@@ -26,7 +26,7 @@ def test_the_default_budget_is_the_context_less_the_reply_cap() -> None:
 def test_a_budget_too_small_for_any_prompt_is_refused() -> None:
     config = RefineConfig()
     config.models.context_tokens, config.models.max_reply_tokens = 900, 768
-    with pytest.raises(ConfigError, match="models.context_tokens must exceed"):
+    with pytest.raises(ConfigError, match=r"models\.context_tokens must exceed"):
         config.validate()
 
 
