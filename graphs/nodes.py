@@ -66,10 +66,10 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
         )
     write_text(candidate_path(ctx.run_dir, candidate_id, ".prompt.txt"), prompt)
     reask = loop.strategy != "one-shot"
+    # An independent sample draws with a seed of its own; refinement and fixes keep the run's seed.
+    model = ctx.models.generator_for_sample(iteration if not refining and fix_id is None else 1)
     try:
-        reply, code, removed = _reviving(
-            ctx, lambda: generate(ctx.models.generator, prompt, constants, reask=reask)
-        )
+        reply, code, removed = _reviving(ctx, lambda: generate(model, prompt, constants, reask=reask))
     except ProviderError as exc:
         return {
             "iteration": iteration,

@@ -7,6 +7,7 @@ for the duration of the run. Errors name the environment variable or the pip ext
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -33,6 +34,8 @@ LOCAL_API_KEY = "sk-local-no-key"  # llama.cpp's server ignores it; the OpenAI c
 # timeouts, dropped connections and truncated bodies. It is the only retry layer for these faults, so a
 # call that fails for good makes exactly 1 + CLIENT_RETRIES requests (tests/graph/test_provider_faults.py).
 CLIENT_RETRIES = 2
+# Seed offset of a run's independent samples (replicates below the stride never share a seed)
+SAMPLE_SEED_STRIDE = 1000
 
 
 def _nothing_to_revive() -> bool:
@@ -48,6 +51,20 @@ class ChatModels:
     # Restarts any embedded model server that died and says whether it did; raises ModelServerError
     # when a restart fails. Remote providers have nothing to revive.
     revive: Callable[[], bool] = _nothing_to_revive
+    # The generator for independent sample k >= 2 of a run (None: the generator itself).
+    sampler: Callable[[int], BaseChatModel] | None = None
+
+    def generator_for_sample(self, sample: int) -> BaseChatModel:
+        """The generator that draws independent sample ``sample`` (1-based) of a run.
+
+        Every call of a run is seeded with its replicate number, so a server's reply does not depend on
+        what it answered before; but six best-of-n prompts that differ only in row order then drew the
+        same program six times from the 1.5B model (issue 7). Sample k >= 2 gets a seed, and a cache
+        key, of its own; sample 1 keeps the run's, so every strategy starts from the same first reply.
+        """
+        if sample <= 1 or self.sampler is None:
+            return self.generator
+        return self.sampler(sample)
 
 
 def is_local(spec: str) -> bool:
@@ -61,17 +78,23 @@ def open_chat_models(config: ModelConfig, log=print) -> Iterator[ChatModels]:
     with ExitStack() as stack:
         servers: dict[str, LocalModelServer] = {}
 
-        def build(spec: str) -> tuple[BaseChatModel, str]:
+        def build(spec: str, sample: int = 0) -> tuple[BaseChatModel, str]:
             if is_local(spec):
                 if spec not in servers:
                     servers[spec] = stack.enter_context(_local_endpoint(spec, config, log))
                 name = servers[spec].model_name
-                local = _openai_compatible(name, servers[spec].base_url, config, LOCAL_API_KEY)
-                return _with_cache(local, f"{spec} ({name})", None, config)  # the port changes per run
-            return _with_cache(make_remote_model(spec, config), spec, config.base_url, config)
+                local = _openai_compatible(name, servers[spec].base_url, config, LOCAL_API_KEY, sample)
+                # the port changes per run, so it is not part of the cache identity
+                return _with_cache(local, f"{spec} ({name})", None, config, sample)
+            remote = make_remote_model(spec, config, sample)
+            return _with_cache(remote, spec, config.base_url, config, sample)
 
         generator, generator_name = build(config.generator)
         critic, critic_name = build(critic_spec)
+
+        @functools.cache
+        def sampler(sample: int) -> BaseChatModel:
+            return build(config.generator, sample - 1)[0]
 
         def revive() -> bool:
             dead = [server for server in servers.values() if not server.is_alive()]
@@ -79,16 +102,16 @@ def open_chat_models(config: ModelConfig, log=print) -> Iterator[ChatModels]:
                 server.ensure_alive()  # restarts on the same port, so the clients above stay valid
             return bool(dead)
 
-        yield ChatModels(generator, critic, generator_name, critic_name, revive)
+        yield ChatModels(generator, critic, generator_name, critic_name, revive, sampler)
 
 
 def _with_cache(
-    model: BaseChatModel, name: str, base_url: str | None, config: ModelConfig
+    model: BaseChatModel, name: str, base_url: str | None, config: ModelConfig, sample: int = 0
 ) -> tuple[BaseChatModel, str]:
     """Attach the reply cache (unless ``cache`` is off); ``name`` and ``base_url`` identify the model."""
     if config.cache:
         identity = ModelIdentity(
-            name, base_url, config.temperature, config.max_reply_tokens, config.replicate
+            name, base_url, config.temperature, config.max_reply_tokens, config.replicate, sample
         )
         model.cache = ReplyCache(cache_file(config.cache_path), identity)
     return model, name
@@ -107,7 +130,7 @@ def _local_endpoint(spec: str, config: ModelConfig, log) -> Iterator[LocalModelS
         yield server
 
 
-def make_remote_model(spec: str, config: ModelConfig) -> BaseChatModel:
+def make_remote_model(spec: str, config: ModelConfig, sample: int = 0) -> BaseChatModel:
     """``provider:model`` through LangChain, with a one-line fix for each usual mistake."""
     provider, sep, name = spec.partition(":")
     if not sep or not name:
@@ -117,7 +140,7 @@ def make_remote_model(spec: str, config: ModelConfig) -> BaseChatModel:
         )
     if config.base_url:
         key = os.environ.get(API_KEY_VARIABLES.get(provider, "OPENAI_API_KEY"), LOCAL_API_KEY)
-        return _openai_compatible(name, config.base_url, config, key)
+        return _openai_compatible(name, config.base_url, config, key, sample)
     variable = API_KEY_VARIABLES.get(provider)
     if variable and not os.environ.get(variable):
         raise ProviderError(f"{provider} needs an API key: set {variable}, or use --model local")
@@ -137,7 +160,9 @@ def make_remote_model(spec: str, config: ModelConfig) -> BaseChatModel:
         raise ConfigError(f"cannot create model {spec!r}: {exc}") from exc
 
 
-def _openai_compatible(name: str, base_url: str, config: ModelConfig, api_key: str) -> BaseChatModel:
+def _openai_compatible(
+    name: str, base_url: str, config: ModelConfig, api_key: str, sample: int = 0
+) -> BaseChatModel:
     from langchain_openai import ChatOpenAI
 
     return ChatOpenAI(
@@ -151,8 +176,9 @@ def _openai_compatible(name: str, base_url: str, config: ModelConfig, api_key: s
         extra_body={"max_tokens": config.max_reply_tokens},
         # llama.cpp's server otherwise derives each call's seed from the previous call's, so a reply
         # would depend on how many calls the (shared) server answered before: replicate k samples with
-        # seed k, independent of call order (parallel cells, Ray) and replayable.
-        seed=config.replicate,
+        # seed k, independent of call order (parallel cells, Ray) and replayable; independent sample
+        # s >= 1 of a run (ChatModels.generator_for_sample) adds s * SAMPLE_SEED_STRIDE.
+        seed=config.replicate + sample * SAMPLE_SEED_STRIDE,
         timeout=config.timeout_s,
         max_retries=CLIENT_RETRIES,
     )

@@ -51,6 +51,7 @@ class ModelIdentity:
     temperature: float
     max_reply_tokens: int
     replicate: int
+    sample: int = 0  # independent samples of one run (best-of-n) after the first: see providers
 
 
 class ReplyCache(BaseCache):
@@ -100,5 +101,8 @@ class ReplyCache(BaseCache):
         self.path.unlink(missing_ok=True)
 
     def _key(self, prompt_digest: str, occurrence: int) -> str:
-        material = json.dumps([asdict(self.identity), prompt_digest, occurrence], sort_keys=True)
+        identity = asdict(self.identity)
+        if not identity["sample"]:  # the first sample keeps the key it had before samples were told apart
+            del identity["sample"]
+        material = json.dumps([identity, prompt_digest, occurrence], sort_keys=True)
         return hashlib.sha256(material.encode()).hexdigest()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 from ibl_agents.chat import ask
@@ -35,9 +37,30 @@ def test_replicate_and_parameters_are_part_of_the_key(tmp_path: Path) -> None:
         ModelIdentity("openai:x", "http://127.0.0.1:1/v1", 0.7, 768, replicate=1),
         ModelIdentity("openai:x", "http://127.0.0.1:1/v1", 0.0, 768, replicate=0),
         ModelIdentity("openai:y", "http://127.0.0.1:1/v1", 0.7, 768, replicate=0),
+        ModelIdentity("openai:x", "http://127.0.0.1:1/v1", 0.7, 768, replicate=0, sample=1),
     ):
         model = scripted(path, other)
         assert ask(model, "p").replayed == 0 and model.prompts == ["p"]
+
+
+def test_the_first_sample_keeps_the_key_it_had_before_samples_were_told_apart() -> None:
+    # Replies stored before ModelIdentity had `sample` must still replay: its key material is unchanged.
+    cache = ReplyCache(Path("unused.sqlite"), IDENTITY)
+    old_material = json.dumps(
+        [
+            {
+                "model": "openai:x",
+                "base_url": "http://127.0.0.1:1/v1",
+                "temperature": 0.7,
+                "max_reply_tokens": 768,
+                "replicate": 0,
+            },
+            "digest",
+            0,
+        ],
+        sort_keys=True,
+    )
+    assert cache._key("digest", 0) == hashlib.sha256(old_material.encode()).hexdigest()
 
 
 def test_lookup_never_creates_the_file(tmp_path: Path) -> None:
