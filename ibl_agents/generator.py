@@ -23,7 +23,13 @@ from ibl_agents.serialize import describe_columns, sample_task_rows
 from ibl_agents.task_prompts import generator_parts
 from ibl_agents.tasks import shown_score
 from ibl_agents.token_count import count_tokens
-from ibl_agents.train_statistics import train_constants_text
+from ibl_agents.train_statistics import STATED_CONSTANTS, train_constants_text
+
+# A constants block this long, copied into the reply, takes most of a small model's reply budget: on the
+# 30-column Titanic table (~1150 tokens of constants) the 1.5B model's one-shot reply was cut off after
+# copying them, before `predict`. Such prompts ask it not to copy (short blocks cost little either way).
+LONG_CONSTANTS_TOKENS = 300
+NO_COPY = "; do not copy them into your reply, which would be cut off before `predict`"
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,7 @@ def generator_prompt(
         "columns": describe_columns(features),
         "allowed_imports": ", ".join(sorted(ALLOWED_IMPORTS)),
         "class_stats": constants,
+        "no_copy": NO_COPY if count_tokens(constants) > LONG_CONSTANTS_TOKENS else "",
         "feedback_section": feedback_section,
         **generator_parts(dataset, _example_column(features)),
     }
@@ -86,7 +93,7 @@ def revise_prompt(dataset: Dataset, best: BestSoFar, feedback: str, constants: s
         class_stats=constants,
         metric=metric,
         best_score=f"{score:.3f}",
-        best_code=best.code.strip(),
+        best_code=without_stated_constants(best.code),
         feedback=feedback.strip() or f"Raise the validation {metric}.",
     )
 
@@ -98,7 +105,28 @@ def fix_prompt(dataset: Dataset, code: str, error: str) -> str:
     most refinements after a valid first candidate failed); a small model fixes a named error in code it
     is shown far more reliably than it writes a whole program again.
     """
-    return render("generator_fix", **_focused_values(dataset), code=code.strip(), error=error.strip())
+    return render(
+        "generator_fix", **_focused_values(dataset), code=without_stated_constants(code), error=error.strip()
+    )
+
+
+def without_stated_constants(code: str) -> str:
+    """``code`` without its module-level assignments of the prompt's constants, which the loop defines
+    anyway (``add_missing_constants``): shown again inside the revise and fix prompts they doubled a wide
+    table's prompt and invited the model to copy them once more."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code.strip()
+    lines = code.split("\n")
+    drop = {
+        line
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and all(isinstance(t, ast.Name) and t.id in STATED_CONSTANTS for t in node.targets)
+        for line in range(node.lineno - 1, node.end_lineno or node.lineno)
+    }
+    return "\n".join(line for index, line in enumerate(lines) if index not in drop).strip()
 
 
 def _focused_values(dataset: Dataset) -> dict[str, str]:
