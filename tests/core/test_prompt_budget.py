@@ -1,4 +1,4 @@
-"""How many tokens the generator prompt may fill, and what that leaves a wide table's row sample."""
+"""How many tokens the generator prompt may fill, and how a wide table's prompts keep the reply budget."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from ibl_agents.config import RefineConfig
 from ibl_agents.dataset import load_dataset
 from ibl_agents.errors import ConfigError
-from ibl_agents.generator import generator_prompt, train_constants
+from ibl_agents.generator import generator_prompt, train_constants, without_stated_constants
 from ibl_agents.token_count import count_tokens
 from tests.reference import SPLITS
 
@@ -39,3 +39,25 @@ def test_a_wide_table_gets_rows_beside_its_constants() -> None:
     )
     shown = int(re.search(r"(\d+) training rows \(CSV\)", prompt).group(1))
     assert shown >= 6 and count_tokens(prompt) <= budget  # 2400 tokens left room for 2 rows
+
+
+def test_a_wide_tables_prompt_asks_not_to_copy_its_constants_and_a_narrow_ones_does_not() -> None:
+    rows = list(range(40))
+    for name, target, drop, asked in (
+        ("titanic", "survived", ["alive_yes", "alive_no"], True),
+        ("moon", "target", [], False),
+    ):
+        dataset = load_dataset(SPLITS / f"{name}_3655_300_train.csv", target, drop)
+        constants = train_constants(dataset, rows)
+        prompt = generator_prompt(dataset, rows, token_budget=3000, seed=0, feedback="", constants=constants)
+        assert ("do not copy them into your reply" in prompt) is asked, name
+
+
+def test_revise_and_fix_prompts_show_code_without_the_stated_constants() -> None:
+    dataset = load_dataset(SPLITS / "moon_3655_300_train.csv", "target")
+    constants = train_constants(dataset, list(range(40)))
+    body = "def predict(df):\n    return SEPARATION['Feature_1'] * df['Feature_1']\n"
+    code = "import numpy as np\n" + constants + "\nOWN = 2\n\n" + body
+    shown = without_stated_constants(code)
+    assert shown == "import numpy as np\nOWN = 2\n\n" + body.strip()
+    assert without_stated_constants("def predict(df) return") == "def predict(df) return"  # unparsable
