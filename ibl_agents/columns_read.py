@@ -74,9 +74,7 @@ def columns_used(source: str, columns: Iterable[str], stated: Iterable[str]) -> 
     name uses every column it holds. Raises SyntaxError when the source does not parse.
     """
     names = set(stated)
-    tree = ast.parse(source)
-    body = [node for node in tree.body if not _assigns_only(node, names)]
-    own = ast.Module(body=body, type_ignores=[])
+    own = ast.fix_missing_locations(_WithoutAssignments(names).visit(ast.parse(source)))
     subscripted = {
         id(node.value)
         for node in ast.walk(own)
@@ -90,7 +88,24 @@ def columns_used(source: str, columns: Iterable[str], stated: Iterable[str]) -> 
     return wanted if whole else columns_read(ast.unparse(own), wanted)
 
 
-def _assigns_only(node: ast.stmt, names: set[str]) -> bool:
+def assigns_only(node: ast.AST, names: set[str]) -> bool:
+    """Whether ``node`` is an assignment to nothing but ``names`` (``MIDPOINT = {...}``)."""
     return isinstance(node, ast.Assign) and all(
         isinstance(target, ast.Name) and target.id in names for target in node.targets
     )
+
+
+class _WithoutAssignments(ast.NodeTransformer):
+    """Drops assignments to the stated names at any depth: the 1.5B model also copied them into predict."""
+
+    def __init__(self, names: set[str]) -> None:
+        self.names = names
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        super().generic_visit(node)
+        if not isinstance(node, ast.Module) and getattr(node, "body", None) == []:
+            node.body.append(ast.Pass())  # a function that held only the constants stays valid
+        return node
+
+    def visit_Assign(self, node: ast.Assign) -> ast.AST | None:
+        return None if assigns_only(node, self.names) else node

@@ -15,6 +15,7 @@ import pandas as pd
 from langchain_core.language_models import BaseChatModel
 
 from ibl_agents.chat import ModelReply, ask_for_code
+from ibl_agents.columns_read import assigns_only
 from ibl_agents.contract import ALLOWED_IMPORTS
 from ibl_agents.dataset import Dataset
 from ibl_agents.extraction import drop_example_usage, extract_code
@@ -111,19 +112,19 @@ def fix_prompt(dataset: Dataset, code: str, error: str) -> str:
 
 
 def without_stated_constants(code: str) -> str:
-    """``code`` without its module-level assignments of the prompt's constants, which the loop defines
-    anyway (``add_missing_constants``): shown again inside the revise and fix prompts they doubled a wide
-    table's prompt and invited the model to copy them once more."""
+    """``code`` without its assignments of the prompt's constants (module level or, as the 1.5B model
+    also wrote them, inside ``predict``), which the loop defines anyway (``add_missing_constants``): shown
+    again inside the revise and fix prompts they doubled a wide table's prompt and were copied once more."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return code.strip()
     lines = code.split("\n")
+    names = set(STATED_CONSTANTS)
     drop = {
         line
-        for node in tree.body
-        if isinstance(node, ast.Assign)
-        and all(isinstance(t, ast.Name) and t.id in STATED_CONSTANTS for t in node.targets)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and assigns_only(node, names)
         for line in range(node.lineno - 1, node.end_lineno or node.lineno)
     }
     return "\n".join(line for index, line in enumerate(lines) if index not in drop).strip()

@@ -66,3 +66,13 @@ def test_weak_columns_and_other_tasks_are_not_named() -> None:
     assert unused_strong_columns(code, dataset, list(range(20))) is None  # noise separates nothing
     regression = load_dataset(frame.assign(y=frame["x"] * 2.5 + 0.1), "y", task="regression")
     assert unused_strong_columns(code, regression, list(range(20))) is None
+
+
+def test_constants_copied_into_predict_do_not_count_either() -> None:
+    dataset, rows = moons(), list(range(40))
+    inside = "\n".join("    " + line for line in train_constants(dataset, rows).splitlines())
+    code = FIRST_ONLY.replace("def predict(df):\n", "def predict(df):\n" + inside + "\n")
+    assert columns_used(code, COLUMNS, STATED_CONSTANTS) == {"Feature_1"}
+    assert unused_strong_columns(code, dataset, rows) is not None
+    only_constants = "def predict(df):\n" + inside + "\n"
+    assert columns_used(only_constants, COLUMNS, STATED_CONSTANTS) == set()
