@@ -115,8 +115,19 @@ def called_name(func: ast.expr) -> str | None:
 
 
 def _reads_target(tree: ast.Module, target: str) -> str | None:
+    """The target's name used other than in a comparison or a ``.drop(...)``, both of which only keep it
+    out (``if col != 'survived'``, which the 1.5B model wrote when looping over df.columns)."""
+    harmless: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and node.value == target:
+        if isinstance(node, ast.Compare):  # only the operands themselves: df['survived'] > 0 still reads
+            for operand in (node.left, *node.comparators):
+                items = operand.elts if isinstance(operand, (ast.List, ast.Tuple, ast.Set)) else [operand]
+                harmless.update(id(item) for item in items)
+        elif isinstance(node, ast.Call) and called_name(node.func) == "drop":
+            arguments = [*node.args, *(keyword.value for keyword in node.keywords)]
+            harmless.update(id(inner) for argument in arguments for inner in ast.walk(argument))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and node.value == target and id(node) not in harmless:
             return (
                 f"reads the target column {target!r}, which is never in df: predict gets new, unlabeled rows."
                 " Compute any statistics from the training rows yourself and write them as constants"

@@ -56,3 +56,21 @@ def test_each_clause_has_a_gate(source: str, kind: OutcomeKind, phrase: str) -> 
 
 def test_optional_second_argument_is_allowed() -> None:
     assert check_contract("def predict(df, threshold=0.5):\n    return []", "target") is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "    return sum(df[c] for c in df.columns if c != 'target')",
+        "    return df.drop(columns=['target'], errors='ignore')['x']",
+        "    return df['x'] * ('target' not in df.columns)",
+    ],
+)
+def test_naming_the_target_only_to_leave_it_out_is_allowed(body: str) -> None:
+    assert check_contract("def predict(df):\n" + body, "target") is None
+
+
+@pytest.mark.parametrize("body", ["    return df['target'] > 0", "    return df['target'].drop(index=[0])"])
+def test_a_comparison_or_a_drop_does_not_hide_a_read(body: str) -> None:
+    violation = check_contract("def predict(df):\n" + body, "target")
+    assert violation is not None and "reads the target column" in violation.message

@@ -64,5 +64,6 @@ def test_revise_and_fix_prompts_show_code_without_the_stated_constants() -> None
 
 
 def test_constants_copied_into_predict_are_not_shown_again() -> None:
-    code = "def predict(df):\n    SPREAD = {'x': 1.0}\n    MIDPOINT = {\n        'x': 0.5,\n    }\n    return df['x']\n"
+    code = "def predict(df):\n    SPREAD = {'x': 1.0}\n    MIDPOINT = {\n        'x': 0.5,\n    }\n"
+    code += "    return df['x']\n"
     assert without_stated_constants(code) == "def predict(df):\n    return df['x']"
