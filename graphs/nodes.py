@@ -216,7 +216,10 @@ def critique_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
         tracebacks="tracebacks" in loop.feedback,
         code=code,
     )
-    failed = evaluation.kind is not OutcomeKind.OK
+    # A failed refinement is fixed, and so is a failed sample while no valid model exists; otherwise
+    # refinement starts from the best sample, not from the last one.
+    sample = current["iteration"] <= loop.explore
+    failed = evaluation.kind is not OutcomeKind.OK and not (sample and state.get("best_id"))
     if loop.fix_failures and failed and code.strip() and not state.get("fixing"):
         feedback = evidence.as_feedback()  # the exact error is the whole message: no critic call
         write_text(ctx.run_dir / "feedback" / f"{current['id']}.txt", feedback)

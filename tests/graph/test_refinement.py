@@ -171,3 +171,12 @@ def test_failures_before_the_first_valid_model_are_not_a_plateau(
     summary, _, _ = _run(tmp_path, signal_frame, docker_executor, script, max_iters=4, patience=2)
     assert summary.iterations == 4 and summary.best_id == "0004"
     assert summary.stop_reason == "max_iters"
+
+
+def test_after_exploring_a_failed_last_sample_is_not_fixed(tmp_path, signal_frame, docker_executor) -> None:
+    summary, gen, _ = _run(
+        tmp_path, signal_frame, docker_executor, [PERFECT, BROKEN, WEAK], max_iters=3, explore=2
+    )
+    assert [c["kind"] for c in summary.candidates] == ["ok", "runtime_error", "ok"]
+    assert "Fix exactly this error" not in gen.prompts[2]
+    assert "best code so far" in gen.prompts[2] and PERFECT.strip() in gen.prompts[2]
