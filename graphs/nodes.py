@@ -67,7 +67,7 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
     write_text(candidate_path(ctx.run_dir, candidate_id, ".prompt.txt"), prompt)
     reask = loop.strategy != "one-shot"
     # An independent sample draws with a seed of its own; refinement and fixes keep the run's seed.
-    model = ctx.models.generator_for_sample(iteration if not refining and fix_id is None else 1)
+    model = ctx.models.generator_for_sample(1 if refining else iteration)
     try:
         reply, code, removed = _reviving(ctx, lambda: generate(model, prompt, constants, reask=reask))
     except ProviderError as exc:
@@ -220,14 +220,12 @@ def critique_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
     # refinement starts from the best sample, not from the last one.
     sample = current["iteration"] <= loop.explore
     failed = evaluation.kind is not OutcomeKind.OK and not (sample and state.get("best_id"))
-    if loop.fix_failures and failed and code.strip() and not state.get("fixing"):
-        feedback = evidence.as_feedback()  # the exact error is the whole message: no critic call
-        write_text(ctx.run_dir / "feedback" / f"{current['id']}.txt", feedback)
-        return {"feedback": feedback, "fix_id": current["id"]}
-    if "critic" not in loop.feedback:  # ablation: the evidence goes to the generator without a critic
+    fix = loop.fix_failures and failed and bool(code.strip()) and not state.get("fixing")
+    # A fix needs only the exact error; the ablation without a critic passes the evidence as is too.
+    if fix or "critic" not in loop.feedback:
         feedback = evidence.as_feedback()
         write_text(ctx.run_dir / "feedback" / f"{current['id']}.txt", feedback)
-        return {"feedback": feedback}
+        return {"feedback": feedback, "fix_id": current["id"]} if fix else {"feedback": feedback}
     ctx.emit({"event": "critiquing", "iteration": current["iteration"]})
     prompt = critic_prompt(code or "(no code)", evidence, ctx.dataset)
     try:

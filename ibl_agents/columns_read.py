@@ -24,6 +24,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from ibl_agents.contract import called_name
+from ibl_agents.train_statistics import STATED_CONSTANTS
 
 
 def columns_read(source: str, columns: Iterable[str]) -> set[str]:
@@ -66,15 +67,15 @@ def _may_be_column(node: ast.Attribute, modules: set[str]) -> bool:
     return isinstance(node.ctx, ast.Load) and not on_module and not pandas_attribute
 
 
-def columns_used(source: str, columns: Iterable[str], stated: Iterable[str]) -> set[str]:
-    """The subset of ``columns`` that ``source`` uses, not counting the keys of the prompt's ``stated``
+def columns_used(source: str, columns: Iterable[str]) -> set[str]:
+    """The subset of ``columns`` that ``source`` uses, not counting the keys of the prompt's stated
     constants (``MIDPOINT = {'age': ...}``), which name every column whether the code uses it or not.
 
     A stated constant used whole (iterated, ``.items()``, passed on) rather than subscripted by a column
     name uses every column it holds. Raises SyntaxError when the source does not parse.
     """
-    names = set(stated)
-    own = ast.fix_missing_locations(_WithoutAssignments(names).visit(ast.parse(source)))
+    names = set(STATED_CONSTANTS)
+    own = ast.fix_missing_locations(_WithoutStatedConstants().visit(ast.parse(source)))
     subscripted = {
         id(node.value)
         for node in ast.walk(own)
@@ -88,18 +89,15 @@ def columns_used(source: str, columns: Iterable[str], stated: Iterable[str]) -> 
     return wanted if whole else columns_read(ast.unparse(own), wanted)
 
 
-def assigns_only(node: ast.AST, names: set[str]) -> bool:
-    """Whether ``node`` is an assignment to nothing but ``names`` (``MIDPOINT = {...}``)."""
+def is_stated_assignment(node: ast.AST) -> bool:
+    """Whether ``node`` assigns the prompt's stated constants (``MIDPOINT = {...}``) and nothing else."""
     return isinstance(node, ast.Assign) and all(
-        isinstance(target, ast.Name) and target.id in names for target in node.targets
+        isinstance(target, ast.Name) and target.id in STATED_CONSTANTS for target in node.targets
     )
 
 
-class _WithoutAssignments(ast.NodeTransformer):
-    """Drops assignments to the stated names at any depth: the 1.5B model also copied them into predict."""
-
-    def __init__(self, names: set[str]) -> None:
-        self.names = names
+class _WithoutStatedConstants(ast.NodeTransformer):
+    """Drops stated-constant assignments at any depth: the 1.5B model also copied them into predict."""
 
     def generic_visit(self, node: ast.AST) -> ast.AST:
         super().generic_visit(node)
@@ -108,4 +106,4 @@ class _WithoutAssignments(ast.NodeTransformer):
         return node
 
     def visit_Assign(self, node: ast.Assign) -> ast.AST | None:
-        return None if assigns_only(node, self.names) else node
+        return None if is_stated_assignment(node) else node

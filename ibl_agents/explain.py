@@ -22,7 +22,6 @@ from ibl_agents.columns_read import columns_used
 from ibl_agents.config import ModelConfig, config_from_mapping
 from ibl_agents.errors import DataError
 from ibl_agents.prompting import render
-from ibl_agents.train_statistics import STATED_CONSTANTS
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ def load_run_model(run_dir: Path, candidate: str | None = None) -> RunModel:
 
 def explain(model: RunModel, chat: BaseChatModel | None, chat_name: str | None) -> Explanation:
     """Static facts always; the chat model's reading when one is given. Saved to explanation.json."""
-    read = columns_used(model.code, model.features, STATED_CONSTANTS)
+    read = columns_used(model.code, model.features)
     ordered = [column for column in model.features if column in read]
     text = None
     if chat is not None:

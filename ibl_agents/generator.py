@@ -15,7 +15,7 @@ import pandas as pd
 from langchain_core.language_models import BaseChatModel
 
 from ibl_agents.chat import ModelReply, ask_for_code
-from ibl_agents.columns_read import assigns_only
+from ibl_agents.columns_read import is_stated_assignment
 from ibl_agents.contract import ALLOWED_IMPORTS
 from ibl_agents.dataset import Dataset
 from ibl_agents.extraction import drop_example_usage, extract_code
@@ -24,7 +24,7 @@ from ibl_agents.serialize import describe_columns, sample_task_rows
 from ibl_agents.task_prompts import generator_parts
 from ibl_agents.tasks import shown_score
 from ibl_agents.token_count import count_tokens
-from ibl_agents.train_statistics import STATED_CONSTANTS, train_constants_text
+from ibl_agents.train_statistics import train_constants_text
 
 # A constants block this long, copied into the reply, takes most of a small model's reply budget: on the
 # 30-column Titanic table (~1150 tokens of constants) the 1.5B model's one-shot reply was cut off after
@@ -120,11 +120,10 @@ def without_stated_constants(code: str) -> str:
     except SyntaxError:
         return code.strip()
     lines = code.split("\n")
-    names = set(STATED_CONSTANTS)
     drop = {
         line
         for node in ast.walk(tree)
-        if isinstance(node, ast.Assign) and assigns_only(node, names)
+        if is_stated_assignment(node)
         for line in range(node.lineno - 1, node.end_lineno or node.lineno)
     }
     return "\n".join(line for index, line in enumerate(lines) if index not in drop).strip()

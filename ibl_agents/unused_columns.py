@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ibl_agents.columns_read import columns_used
 from ibl_agents.dataset import Dataset
-from ibl_agents.train_statistics import STATED_CONSTANTS, separations
+from ibl_agents.train_statistics import separations
 
 STRONG_SHARE = 0.5  # a column separating at least half as strongly as the strongest one
 MAX_NAMED = 3
@@ -25,7 +25,7 @@ def unused_strong_columns(code: str, dataset: Dataset, train_rows: list[int]) ->
     if strength.empty or float(strength.max()) == 0.0:
         return None
     try:
-        used = columns_used(code, dataset.features, STATED_CONSTANTS)
+        used = columns_used(code, dataset.features)
     except SyntaxError:
         return None
     strong = strength[(strength >= STRONG_SHARE * strength.max()) & ~strength.index.isin(list(used))]

@@ -20,7 +20,6 @@ from ibl_agents.columns_read import columns_used
 from ibl_agents.report.cells import CellRecord, ExperimentRecords
 from ibl_agents.report.grouping import grouped, key_columns
 from ibl_agents.stability import describe
-from ibl_agents.train_statistics import STATED_CONSTANTS
 
 
 def agreement_table(records: ExperimentRecords) -> pd.DataFrame:
@@ -38,12 +37,7 @@ def agreement_table(records: ExperimentRecords) -> pd.DataFrame:
             labels.append(math.nan if task == "regression" else agreeing(scores))
             correlations.append(math.nan if task == "multiclass" else score_correlation(scores))
             overlaps.append(
-                column_overlap(
-                    [
-                        columns_used(cell.summary["best_code"], cell.features, STATED_CONSTANTS)
-                        for cell in programs
-                    ]
-                )
+                column_overlap([columns_used(cell.summary["best_code"], cell.features) for cell in programs])
             )
         rows.append(
             {

@@ -9,7 +9,6 @@ import pytest
 from ibl_agents.columns_read import columns_used
 from ibl_agents.dataset import load_dataset
 from ibl_agents.generator import train_constants
-from ibl_agents.train_statistics import STATED_CONSTANTS
 from ibl_agents.unused_columns import unused_strong_columns
 from tests.reference import SPLITS
 
@@ -27,7 +26,7 @@ def moons(seed: int = 3655):
 
 def test_the_constants_keys_do_not_count_as_use() -> None:
     constants = train_constants(moons(), list(range(40)))  # names both columns in every line
-    assert columns_used(constants + FIRST_ONLY, COLUMNS, STATED_CONSTANTS) == {"Feature_1"}
+    assert columns_used(constants + FIRST_ONLY, COLUMNS) == {"Feature_1"}
 
 
 @pytest.mark.parametrize(
@@ -39,12 +38,12 @@ def test_the_constants_keys_do_not_count_as_use() -> None:
     ],
 )
 def test_a_constant_used_whole_uses_every_column(body: str) -> None:
-    assert columns_used("def predict(df):\n" + body, COLUMNS, STATED_CONSTANTS) == set(COLUMNS)
+    assert columns_used("def predict(df):\n" + body, COLUMNS) == set(COLUMNS)
 
 
 def test_own_constants_still_count() -> None:
     source = "W = {'Feature_2': 1.0}\n\ndef predict(df):\n    return df['Feature_1'] * 0\n"
-    assert columns_used(source, COLUMNS, STATED_CONSTANTS) == set(COLUMNS)
+    assert columns_used(source, COLUMNS) == set(COLUMNS)
 
 
 def test_the_finding_names_the_strong_column_left_out() -> None:
@@ -72,7 +71,7 @@ def test_constants_copied_into_predict_do_not_count_either() -> None:
     dataset, rows = moons(), list(range(40))
     inside = "\n".join("    " + line for line in train_constants(dataset, rows).splitlines())
     code = FIRST_ONLY.replace("def predict(df):\n", "def predict(df):\n" + inside + "\n")
-    assert columns_used(code, COLUMNS, STATED_CONSTANTS) == {"Feature_1"}
+    assert columns_used(code, COLUMNS) == {"Feature_1"}
     assert unused_strong_columns(code, dataset, rows) is not None
     only_constants = "def predict(df):\n" + inside + "\n"
-    assert columns_used(only_constants, COLUMNS, STATED_CONSTANTS) == set()
+    assert columns_used(only_constants, COLUMNS) == set()
