@@ -59,7 +59,16 @@ def _forward_to_main_thread(read_fd: int, main_thread_id: int) -> None:
 
 def _rearming(previous: Any) -> Any:
     """An unraisable hook that signals the main thread again shortly (not at once: the handler would
-    run inside this hook, which drops exceptions too), and again each time the exit is dropped."""
+    run inside this hook, which drops exceptions too), and again each time the exit is dropped.
+
+    At most one re-arm is pending: a C loop that calls back many times (qsort's comparator, a log
+    callback per line) drops the exit once per call, and one re-arm per drop would raise the exit again
+    inside the cleanup the first one started (the finally blocks that stop servers and containers)."""
+    pending = threading.Lock()
+
+    def interrupt_main_once(signum: int) -> None:
+        pending.release()
+        _thread.interrupt_main(signum)
 
     def hook(unraisable: Any) -> None:
         signum = {TerminationRequested: signal.SIGTERM, KeyboardInterrupt: signal.SIGINT}.get(
@@ -68,7 +77,9 @@ def _rearming(previous: Any) -> Any:
         if signum is None:
             previous(unraisable)
             return
-        retry = threading.Timer(REARM_DELAY_S, _thread.interrupt_main, args=(signum,))
+        if not pending.acquire(blocking=False):
+            return
+        retry = threading.Timer(REARM_DELAY_S, interrupt_main_once, args=(signum,))
         retry.daemon = True
         retry.start()
 

@@ -1,5 +1,6 @@
 """A SIGTERM is never lost: not when the kernel hands it to a worker thread while the main thread waits in
-a socket read, and not when Python runs its handler inside a ctypes callback, which drops exceptions."""
+a socket read, and not when Python runs its handler inside a ctypes callback, which drops exceptions (once
+per call back: the exit is raised again once, not once per drop, so it does not cut the cleanup short)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,20 @@ import sys
 import pytest
 
 PRELUDE = """
-import ctypes, os, signal, socket, threading
+import ctypes, os, signal, socket, threading, time
 from ibl_agents.interrupts import exit_cleanly_on_signals
 
 exit_cleanly_on_signals()
 server = socket.create_server(("127.0.0.1", 0))
 silent = socket.create_connection(server.getsockname())
 """
+# The cleanup takes a while (stopping a server, removing containers): a second exit raised inside it
+# would skip the rest, so the print shows the cleanup ran to its end.
 STUCK_READ = """
 try:
     silent.recv(1)  # the peer never writes
 finally:
+    time.sleep(0.3)
     print("unwound", flush=True)
 """
 # The timer thread signals itself: what the kernel may do with a process-directed SIGTERM.
@@ -34,9 +38,10 @@ SIGNAL_INSIDE_A_CTYPES_CALLBACK = """
 def compare(a, b):
     os.kill(os.getpid(), signal.SIGTERM)
     sum(range(10_000))  # bytecodes after the signal: the handler runs here
+    time.sleep(0.02)  # C work between call backs: each drop of the exit comes at its own time
     return a[0] - b[0]
-values = (ctypes.c_int * 3)(3, 1, 2)
-ctypes.CDLL(None).qsort(values, 3, ctypes.sizeof(ctypes.c_int), compare)
+values = (ctypes.c_int * 8)(3, 1, 2, 8, 5, 7, 4, 6)
+ctypes.CDLL(None).qsort(values, 8, ctypes.sizeof(ctypes.c_int), compare)
 """
 
 
