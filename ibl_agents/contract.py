@@ -115,11 +115,16 @@ def called_name(func: ast.expr) -> str | None:
 
 
 def _reads_target(tree: ast.Module, target: str) -> str | None:
-    """The target's name used other than in a comparison or a ``.drop(...)``, both of which only keep it
-    out (``if col != 'survived'``, which the 1.5B model wrote when looping over df.columns)."""
+    """The target's name used other than in a comparison, a ``.drop(...)`` or as the column an assignment
+    writes: the first two only keep it out (``if col != 'survived'``, which the 1.5B model wrote when
+    looping over df.columns), and a written column (``df.loc[mask, 'target'] = 1``, from a rewrite of a
+    moons model) holds what the code computed, not the label."""
     harmless: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Compare):  # only the operands themselves: df['survived'] > 0 still reads
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
+            keys = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            harmless.update(id(key) for key in keys)
+        elif isinstance(node, ast.Compare):  # only the operands themselves: df['survived'] > 0 still reads
             for operand in (node.left, *node.comparators):
                 items = operand.elts if isinstance(operand, (ast.List, ast.Tuple, ast.Set)) else [operand]
                 harmless.update(id(item) for item in items)

@@ -6,6 +6,10 @@ Only train rows: their labels are in the prompt already. Per task:
   each pair with the probability the code gave the true class;
 - regression: the rows with the largest errors, signed (``over`` / ``under``-predicted), after the mean
   error, which says whether predictions run high or low overall.
+
+The true label's column is headed ``true <target> (not in df)``, not with the target's name: under a plain
+``target`` header the 1.5B model's rewrites read ``df['target']`` (5 of 9 refine runs on moons had such a
+rewrite, refused by the contract), copying the header as if it were a column predict gets.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ def _misclassified(
     by_class = [wrong[truth[wrong] == c][: limit // 2 + limit % 2] for c in (1, 0)]
     picked = sorted(np.concatenate(by_class).tolist())[:limit]
     labels = [dataset.positive_label if truth[i] else dataset.negative_label for i in picked]
-    columns = {dataset.target: labels, "predicted_probability": [round(float(scores[i]), 3) for i in picked]}
+    columns = {_truth_header(dataset): labels, "predicted_probability": [round(float(scores[i]), 3) for i in picked]}
     return f"\n{wrong.size} of {len(rows)} training rows are misclassified; some of them:\n" + _table(
         dataset, rows, picked, columns
     )
@@ -66,7 +70,7 @@ def _confused_pairs(
         for i in wrong[(truth[wrong] == t) & (predicted[wrong] == p)][:per_pair]
     )[:limit]
     columns = {
-        dataset.target: [names[truth[i]] for i in picked],
+        _truth_header(dataset): [names[truth[i]] for i in picked],
         "predicted": [names[predicted[i]] for i in picked],
         "probability_of_true_class": [round(float(probabilities[i, truth[i]]), 3) for i in picked],
     }
@@ -84,7 +88,7 @@ def _largest_residuals(
     bias = float(errors.mean())
     direction = "too high" if bias > 0 else "too low"
     columns = {
-        dataset.target: [float(truth[i]) for i in picked],
+        _truth_header(dataset): [float(truth[i]) for i in picked],
         "predicted": [float(predicted[i]) for i in picked],
         "error": [f"{errors[i]:+.4g} ({'over' if errors[i] > 0 else 'under'}-predicted)" for i in picked],
     }
@@ -92,6 +96,10 @@ def _largest_residuals(
         f"\nOn the {len(rows)} training rows the mean error is {bias:+.4g} (predictions {direction} on"
         f" average). The largest errors:\n" + _table(dataset, rows, picked, columns)
     )
+
+
+def _truth_header(dataset: Dataset) -> str:
+    return f"true {dataset.target} (not in df)"
 
 
 def _table(dataset: Dataset, rows: list[int], picked: list[int], columns: dict[str, list[object]]) -> str:

@@ -70,7 +70,25 @@ def test_naming_the_target_only_to_leave_it_out_is_allowed(body: str) -> None:
     assert check_contract("def predict(df):\n" + body, "target") is None
 
 
-@pytest.mark.parametrize("body", ["    return df['target'] > 0", "    return df['target'].drop(index=[0])"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "    df.loc[df['x'] > 0, 'target'] = 1\n    return df['x']",
+        "    df['target'] = df['x'] * 2\n    return df['x']",
+    ],
+)
+def test_writing_a_column_named_like_the_target_is_allowed(body: str) -> None:
+    assert check_contract("def predict(df):\n" + body, "target") is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "    return df['target'] > 0",
+        "    return df['target'].drop(index=[0])",
+        "    df.loc[df['target'] > 0, 'x'] = 1\n    return df['x']",
+    ],
+)
 def test_a_comparison_or_a_drop_does_not_hide_a_read(body: str) -> None:
     violation = check_contract("def predict(df):\n" + body, "target")
     assert violation is not None and "reads the target column" in violation.message
