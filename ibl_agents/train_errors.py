@@ -45,7 +45,10 @@ def _misclassified(
     by_class = [wrong[truth[wrong] == c][: limit // 2 + limit % 2] for c in (1, 0)]
     picked = sorted(np.concatenate(by_class).tolist())[:limit]
     labels = [dataset.positive_label if truth[i] else dataset.negative_label for i in picked]
-    columns = {_truth_header(dataset): labels, "predicted_probability": [round(float(scores[i]), 3) for i in picked]}
+    columns = {
+        _truth_header(dataset): labels,
+        "predicted_probability": [round(float(scores[i]), 3) for i in picked],
+    }
     return f"\n{wrong.size} of {len(rows)} training rows are misclassified; some of them:\n" + _table(
         dataset, rows, picked, columns
     )

@@ -12,7 +12,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import pandas as pd
 from ibl_agents.config import ModelConfig, RefineConfig
 from ibl_agents.refine import RunSummary, refine
 from sandbox.executor import Executor
+from tests.loopback_http import LoopbackServer
 
 RATE_LIMIT = "rate_limit"  # 429 with Retry-After: RETRY_AFTER_S
 SERVER_ERROR = "server_error"  # 500
@@ -52,25 +53,20 @@ class FaultServer:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._server = LoopbackServer(_handler(self))
 
     @property
     def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return self._server.base_url
 
     def start(self) -> FaultServer:
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
         """Release hanging requests, stop serving and close the socket (nothing is left running)."""
         self._stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        self._server.stop()
 
     def next_entry(self, body: dict[str, Any]) -> str:
         with self._lock:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+
+from tests.loopback_http import LoopbackServer
 
 
 def prompt_digest(body: dict[str, Any]) -> str:
@@ -27,23 +28,18 @@ class RecordingProxy:
     def __init__(self, upstream: str, log_path: Path) -> None:
         self.upstream = upstream.rstrip("/")  # http://127.0.0.1:PORT/v1
         self.log_path = log_path
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._server = LoopbackServer(_handler(self))
 
     @property
     def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return self._server.base_url
 
     def __enter__(self) -> RecordingProxy:
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        self._server.stop()
 
     def requests(self) -> list[dict[str, Any]]:
         if not self.log_path.exists():
