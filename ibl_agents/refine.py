@@ -236,10 +236,14 @@ def _provenance(summary: RunSummary, ctx: RunContext) -> dict[str, Any]:
         "target": f"{dataset.target} ({target_meaning(dataset.task, dataset.classes)})",
         "features": ", ".join(dataset.features),
         f"validation {selected}": f"{summary.validation.get(selected, float('nan')):.4f}",
-        **{
-            f"locked test {name}": f"{summary.test.get(name, float('nan')):.4f}"
-            for name in [selected, *others]
-        },
+        **(
+            {
+                f"locked test {name}": f"{summary.test[name]:.4f}"
+                for name in [selected, *others]
+                if name in summary.test
+            }
+            or {"locked test": "none (no test rows: data.test_fraction = 0, the estimators' default)"}
+        ),
         "candidate": f"{summary.best_id} of {summary.iterations} (stop: {summary.stop_reason})",
         "generator": summary.generator_model,
         "critic": summary.critic_model,

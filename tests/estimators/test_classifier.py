@@ -129,6 +129,7 @@ def test_save_then_load_predicts_the_same_without_fitting(tmp_path: Path, frame:
     header = path.read_text().split('"""')[1]
     assert 'classes: ["no", "yes"]' in header and "estimator: IBLClassifier" in header
     assert f"run: {clf.run_dir_}" in header  # the run's provenance is kept
+    assert "locked test: none (no test rows" in header and "nan" not in header  # estimators hold none out
     loaded = IBLClassifier.load(path)
     assert loaded.code_ == clf.code_ and list(loaded.classes_) == ["no", "yes"]
     assert np.array_equal(loaded.predict_proba(X), clf.predict_proba(X))
