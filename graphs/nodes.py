@@ -66,8 +66,7 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
         )
     write_text(candidate_path(ctx.run_dir, candidate_id, ".prompt.txt"), prompt)
     reask = loop.strategy != "one-shot"
-    # An independent sample draws with a seed of its own; refinement and fixes keep the run's seed.
-    model = ctx.models.generator_for_sample(1 if refining else iteration)
+    model = ctx.models.generator_for_call(iteration)  # a seed of its own: see ChatModels
     try:
         reply, code, removed = _reviving(ctx, lambda: generate(model, prompt, constants, reask=reask))
     except ProviderError as exc:
@@ -165,8 +164,14 @@ def decide_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refinem
     score = current["score"]
     accepted = score is not None and is_better(score, current["code_chars"], best, best_chars)
     gained = score is not None and is_gain(score, best, loop.min_delta)
-    # The plateau clock starts with the first valid candidate: failures before it are not a plateau.
-    waiting = 0 if gained or (best is None and not accepted) else state.get("iterations_since_gain", 0) + 1
+    # The plateau counts valid candidates that do not improve on the best: a failed one says nothing
+    # about whether the scores have settled (a cut-off reply, a read of the target), so it only spends
+    # budget. Before, on moons, two failed rewrites ended refine runs after 3 of their 6 calls.
+    waiting = state.get("iterations_since_gain", 0)
+    if gained or best is None:
+        waiting = 0
+    elif score is not None:
+        waiting += 1
     update: RefinementState = {"iterations_since_gain": waiting}
     if accepted:
         update.update(best_id=current["id"], best_score=score, best_chars=current["code_chars"])

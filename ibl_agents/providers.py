@@ -34,8 +34,8 @@ LOCAL_API_KEY = "sk-local-no-key"  # llama.cpp's server ignores it; the OpenAI c
 # timeouts, dropped connections and truncated bodies. It is the only retry layer for these faults, so a
 # call that fails for good makes exactly 1 + CLIENT_RETRIES requests (tests/graph/test_provider_faults.py).
 CLIENT_RETRIES = 2
-# Seed offset of a run's independent samples (replicates below the stride never share a seed)
-SAMPLE_SEED_STRIDE = 1000
+# Seed offset between a run's generator calls (replicates below the stride never share a seed)
+CALL_SEED_STRIDE = 1000
 
 
 def _nothing_to_revive() -> bool:
@@ -51,20 +51,22 @@ class ChatModels:
     # Restarts any embedded model server that died and says whether it did; raises ModelServerError
     # when a restart fails. Remote providers have nothing to revive.
     revive: Callable[[], bool] = _nothing_to_revive
-    # The generator for independent sample k >= 2 of a run (None: the generator itself).
+    # The generator for generator call k >= 2 of a run (None: the generator itself).
     sampler: Callable[[int], BaseChatModel] | None = None
 
-    def generator_for_sample(self, sample: int) -> BaseChatModel:
-        """The generator that draws independent sample ``sample`` (1-based) of a run.
+    def generator_for_call(self, call: int) -> BaseChatModel:
+        """The generator that answers generator call ``call`` (1-based) of a run.
 
-        Every call of a run is seeded with its replicate number, so a server's reply does not depend on
-        what it answered before; but six best-of-n prompts that differ only in row order then drew the
-        same program six times from the 1.5B model (issue 7). Sample k >= 2 gets a seed, and a cache
-        key, of its own; sample 1 keeps the run's, so every strategy starts from the same first reply.
+        Calls are seeded from the replicate number, so a server's reply does not depend on what it
+        answered before. With one seed per run, six best-of-n prompts that differ only in row order drew
+        the same program six times from the 1.5B model, and refine's repeated prompt (a rewrite that came
+        back unchanged leaves best code and evidence as they were) drew the same reply again, wasting
+        the call (issue 7). So call k >= 2 gets a seed, and a cache key, of its own; call 1 keeps the
+        run's, so every strategy starts from the same first reply.
         """
-        if sample <= 1 or self.sampler is None:
+        if call <= 1 or self.sampler is None:
             return self.generator
-        return self.sampler(sample)
+        return self.sampler(call)
 
 
 def is_local(spec: str) -> bool:
@@ -93,8 +95,8 @@ def open_chat_models(config: ModelConfig, log=print) -> Iterator[ChatModels]:
         critic, critic_name = build(critic_spec)
 
         @functools.cache
-        def sampler(sample: int) -> BaseChatModel:
-            return build(config.generator, sample - 1)[0]
+        def sampler(call: int) -> BaseChatModel:
+            return build(config.generator, call - 1)[0]
 
         def revive() -> bool:
             dead = [server for server in servers.values() if not server.is_alive()]
@@ -176,9 +178,9 @@ def _openai_compatible(
         extra_body={"max_tokens": config.max_reply_tokens},
         # llama.cpp's server otherwise derives each call's seed from the previous call's, so a reply
         # would depend on how many calls the (shared) server answered before: replicate k samples with
-        # seed k, independent of call order (parallel cells, Ray) and replayable; independent sample
-        # s >= 1 of a run (ChatModels.generator_for_sample) adds s * SAMPLE_SEED_STRIDE.
-        seed=config.replicate + sample * SAMPLE_SEED_STRIDE,
+        # seed k, independent of call order (parallel cells, Ray) and replayable; generator call s + 1
+        # of a run (ChatModels.generator_for_call) adds s * CALL_SEED_STRIDE.
+        seed=config.replicate + sample * CALL_SEED_STRIDE,
         timeout=config.timeout_s,
         max_retries=CLIENT_RETRIES,
     )

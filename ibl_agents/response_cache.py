@@ -51,7 +51,7 @@ class ModelIdentity:
     temperature: float
     max_reply_tokens: int
     replicate: int
-    sample: int = 0  # independent samples of one run (best-of-n) after the first: see providers
+    sample: int = 0  # a run's generator calls after the first draw with seeds of their own: see providers
 
 
 class ReplyCache(BaseCache):

@@ -1,11 +1,11 @@
 """The stop rule: when the refinement loop ends, as a pure function of small state.
 
 Reasons, checked in this order: ``target_reached``, ``max_iters``, ``token_budget``, ``cost_budget``,
-``wall_clock``, ``plateau`` (no validation gain >= ``min_delta`` for ``patience`` iterations, counted from
-the first valid candidate; ``refine`` only, and not while its first ``explore`` independent samples are
-drawn: independent samples have no plateau). ``one-shot`` ends after
-its one iteration (``max_iters``). ``provider_error`` and
-``sandbox_error`` are set by the nodes that hit them and end the loop at once.
+``wall_clock``, ``plateau`` (no validation gain >= ``min_delta`` in ``patience`` valid candidates since the
+last gain, counted from the first valid candidate; failed candidates are not counted; ``refine`` only, and
+not while its first ``explore`` independent samples are drawn: independent samples have no plateau).
+``one-shot`` ends after its one iteration (``max_iters``). ``provider_error`` and ``sandbox_error`` are set
+by the nodes that hit them and end the loop at once.
 """
 
 from __future__ import annotations

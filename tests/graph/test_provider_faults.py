@@ -14,7 +14,7 @@ import pytest
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from ibl_agents.chat import CODE_REMINDER
-from ibl_agents.providers import CLIENT_RETRIES, SAMPLE_SEED_STRIDE
+from ibl_agents.providers import CALL_SEED_STRIDE, CLIENT_RETRIES
 from tests.fakes import fenced
 from tests.fault_server import (
     CLIENT_TIMEOUT_S,
@@ -97,13 +97,16 @@ def test_independent_samples_draw_with_seeds_of_their_own(
     fault_server.default = PERFECT
     best_of_3 = {"strategy": "best-of-n", "max_iters": 3}
     run_against(fault_server, tmp_path, signal_frame, docker_executor, **best_of_3)
-    assert [r.body["seed"] for r in fault_server.requests] == [0, SAMPLE_SEED_STRIDE, 2 * SAMPLE_SEED_STRIDE]
+    assert [r.body["seed"] for r in fault_server.requests] == [0, CALL_SEED_STRIDE, 2 * CALL_SEED_STRIDE]
     # each sample's reply is stored under a key of its own, so the rerun asks the server nothing
     again = run_against(fault_server, tmp_path, signal_frame, docker_executor, **best_of_3)
     assert len(fault_server.requests) == 3 and again.replayed_replies == 3
 
 
-def test_refinement_keeps_the_runs_seed(tmp_path, signal_frame, docker_executor, fault_server) -> None:
+def test_every_generator_call_draws_with_a_seed_of_its_own(
+    tmp_path, signal_frame, docker_executor, fault_server
+) -> None:
     fault_server.default = PERFECT
     run_against(fault_server, tmp_path, signal_frame, docker_executor, replicate=2, max_iters=2)
-    assert [r.body["seed"] for r in fault_server.requests] == [2, 2, 2]  # generate, critique, generate
+    seeds = [r.body["seed"] for r in fault_server.requests]
+    assert seeds == [2, 2, 2 + CALL_SEED_STRIDE]  # generate, critique (the run's seed), generate

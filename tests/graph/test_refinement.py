@@ -173,6 +173,15 @@ def test_failures_before_the_first_valid_model_are_not_a_plateau(
     assert summary.stop_reason == "max_iters"
 
 
+def test_failed_candidates_after_a_valid_one_do_not_count_towards_the_plateau(
+    tmp_path, signal_frame, docker_executor
+) -> None:
+    script = [WEAK, BROKEN, BROKEN, BROKEN, WEAK, WEAK, PERFECT]
+    summary, _, _ = _run(tmp_path, signal_frame, docker_executor, script, max_iters=10, patience=2)
+    assert summary.stop_reason == "plateau"
+    assert summary.iterations == 6  # two valid candidates without a gain; the three failures only spent budget
+
+
 def test_after_exploring_a_failed_last_sample_is_not_fixed(tmp_path, signal_frame, docker_executor) -> None:
     summary, gen, _ = _run(
         tmp_path, signal_frame, docker_executor, [PERFECT, BROKEN, WEAK], max_iters=3, explore=2
