@@ -179,7 +179,7 @@ def test_failed_candidates_after_a_valid_one_do_not_count_towards_the_plateau(
     script = [WEAK, BROKEN, BROKEN, BROKEN, WEAK, WEAK, PERFECT]
     summary, _, _ = _run(tmp_path, signal_frame, docker_executor, script, max_iters=10, patience=2)
     assert summary.stop_reason == "plateau"
-    assert summary.iterations == 6  # two valid candidates without a gain; the three failures only spent budget
+    assert summary.iterations == 6  # two valid candidates without a gain; three failures only spent budget
 
 
 def test_after_exploring_a_failed_last_sample_is_not_fixed(tmp_path, signal_frame, docker_executor) -> None:
