@@ -7,9 +7,10 @@ Only train rows: their labels are in the prompt already. Per task:
 - regression: the rows with the largest errors, signed (``over`` / ``under``-predicted), after the mean
   error, which says whether predictions run high or low overall.
 
-The true label's column is headed ``true <target> (not in df)``, not with the target's name: under a plain
-``target`` header the 1.5B model's rewrites read ``df['target']`` (5 of 9 refine runs on moons had such a
-rewrite, refused by the contract), copying the header as if it were a column predict gets.
+The true label's column is headed ``true <target> (not in df)``, not with the target's name, so that the
+table does not present the label as a column predict gets. Measured on moons with the 1.5B model, it did
+not change how often its rewrites read ``df['target']`` (10 of 21 refinement candidates under the plain
+header, 19 of 39 under this one): that habit is the model's, and the contract refuses it.
 """
 
 from __future__ import annotations

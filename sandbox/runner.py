@@ -253,7 +253,12 @@ def run(raw: bytes) -> dict:
         predict = load_model(request["code"])
         names = request.get("output_columns")
         predictions = {}
-        for name, df in frames.items():
+        for index, (name, df) in enumerate(frames.items()):
+            if index:
+                # A fresh module per frame: a predict that changes its globals (the 1.5B model wrote
+                # ``SEPARATION['Feature_1'] *= 1.1`` inside predict) would otherwise score each fold
+                # differently, depending on how many frames it saw before.
+                predict = load_model(request["code"])
             where, rows = f"predict on frame {name!r}", len(df)  # counted before the model can drop rows
             try:
                 out = predict(df)

@@ -34,6 +34,18 @@ def test_simple_model_returns_floats_for_every_frame(executor: DockerExecutor) -
     assert result.duration_s > 0
 
 
+def test_a_predict_that_changes_its_globals_scores_every_frame_alike(executor: DockerExecutor) -> None:
+    code = """
+        SCALE = {"x": 1.0}
+        def predict(df):
+            SCALE["x"] *= 2
+            return df["x"] * SCALE["x"] / 100
+    """
+    result = run(executor, code, {"fold_1": FRAME, "fold_2": FRAME, "fold_3": FRAME})
+    assert result.kind is OutcomeKind.OK, result
+    assert result.predictions["fold_1"] == result.predictions["fold_2"] == result.predictions["fold_3"]
+
+
 def test_dtypes_survive_the_trip(executor: DockerExecutor) -> None:
     frame = pd.DataFrame(
         {
