@@ -225,6 +225,12 @@ def critique_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
     # refinement starts from the best sample, not from the last one.
     sample = current["iteration"] <= loop.explore
     failed = evaluation.kind is not OutcomeKind.OK and not (sample and state.get("best_id"))
+    if failed and state.get("fixing") and not state.get("best_id"):
+        # Nothing valid yet and the fix failed too: the next call is a fresh sample (best-of-n's prompt
+        # for that call), not a rewrite told about the failure. On Titanic a refine run whose first
+        # draft failed spent its 6 calls on fixes and rewrites of failures and ended with no model,
+        # where best-of-6's fresh samples of the same calls were valid 4 times of 6.
+        return {"feedback": ""}
     fix = loop.fix_failures and failed and bool(code.strip()) and not state.get("fixing")
     # A fix needs only the exact error; the ablation without a critic passes the evidence as is too.
     if fix or "critic" not in loop.feedback:

@@ -60,14 +60,33 @@ def test_failing_candidate_gets_a_fix_prompt_without_a_critic_call(
     assert critic.prompts == []
 
 
-def test_a_failed_fix_goes_back_to_critique_and_rewrite(tmp_path, signal_frame, docker_executor) -> None:
+def test_a_failed_fix_with_no_valid_model_yet_is_followed_by_a_fresh_sample(
+    tmp_path, signal_frame, docker_executor
+) -> None:
     summary, gen, critic = _run(
         tmp_path, signal_frame, docker_executor, [BROKEN, BROKEN, PERFECT], max_iters=3
     )
     assert [c["kind"] for c in summary.candidates] == ["runtime_error", "runtime_error", "ok"]
     assert "Fix exactly this error" in gen.prompts[1]
-    assert "Fix exactly this error" not in gen.prompts[2] and "training rows (CSV)" in gen.prompts[2]
-    assert CRITIC in gen.prompts[2] and len(critic.prompts) == 1
+    # The third call is exactly best-of-n's third sample: no failure told, no critic call.
+    _, sampled, _ = _run(
+        tmp_path / "best-of-n", signal_frame, docker_executor, [BROKEN] * 3, max_iters=3, strategy="best-of-n"
+    )
+    assert gen.prompts[2] == sampled.prompts[2]
+    assert "column 'z' does not exist" not in gen.prompts[2] and critic.prompts == []
+
+
+def test_a_failed_fix_of_a_revision_goes_to_critique_and_a_rewrite_from_the_best(
+    tmp_path, signal_frame, docker_executor
+) -> None:
+    summary, gen, critic = _run(
+        tmp_path, signal_frame, docker_executor, [WEAK, BROKEN, BROKEN, PERFECT], max_iters=4
+    )
+    assert [c["kind"] for c in summary.candidates] == ["ok", "runtime_error", "runtime_error", "ok"]
+    assert "Fix exactly this error" in gen.prompts[2]
+    assert "best code so far" in gen.prompts[3] and WEAK.strip() in gen.prompts[3]
+    assert CRITIC in gen.prompts[3] and "Fix exactly this error" not in gen.prompts[3]
+    assert len(critic.prompts) == 2  # after the weak model and after the failed fix; none before the fix
 
 
 def test_without_fix_failures_a_failure_goes_to_the_critic(tmp_path, signal_frame, docker_executor) -> None:
