@@ -220,6 +220,7 @@ def critique_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
         n_misclassified=loop.misclassified_rows if "misclassified_rows" in loop.feedback else 0,
         tracebacks="tracebacks" in loop.feedback,
         code=code,
+        error_region="error_region" in loop.feedback,
     )
     # A failed refinement is fixed, and so is a failed sample while no valid model exists; otherwise
     # refinement starts from the best sample, not from the last one.

@@ -24,7 +24,13 @@ STRATEGIES: tuple[str, ...] = get_args(Strategy)
 # What the generator hears about earlier candidates under `refine` (ablations switch channels off):
 # tracebacks of failures, misclassified train rows, the critic LLM's prose (off: the evidence goes to the
 # generator as is, without a critic call), and the best code so far with its score.
-FEEDBACK_CHANNELS: tuple[str, ...] = ("tracebacks", "misclassified_rows", "critic", "best_code")
+FEEDBACK_CHANNELS: tuple[str, ...] = (
+    "tracebacks",
+    "misclassified_rows",
+    "critic",
+    "best_code",
+    "error_region",
+)
 PROMPT_MARGIN = 0.95  # share of (context - reply cap) the generator prompt may fill by default
 REPAIRS: tuple[str, ...] = ("invert_ranking",)  # ibl_agents/repairs.py (it imports the scoring stack)
 BASELINE_NAMES: tuple[str, ...] = (

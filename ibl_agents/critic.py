@@ -15,6 +15,7 @@ from langchain_core.language_models import BaseChatModel
 from ibl_agents.chat import ModelReply, ask
 from ibl_agents.dataset import Dataset
 from ibl_agents.diagnostics import diagnose
+from ibl_agents.error_region import error_region_note
 from ibl_agents.evaluation import Evaluation
 from ibl_agents.prompting import render
 from ibl_agents.task_prompts import critic_parts
@@ -50,14 +51,19 @@ class Evidence:
         n_misclassified: int,
         tracebacks: bool,
         code: str = "",
+        error_region: bool = False,
     ) -> Evidence:
-        """``code``: the candidate's source, for the strong-columns-left-out finding (``unused_columns``)."""
+        """``code``: the candidate's source, for the strong-columns-left-out finding (``unused_columns``);
+        ``error_region``: add the region where its training errors concentrate (``error_region``)."""
         ok = evaluation.kind is OutcomeKind.OK
         notes = diagnose(evaluation, dataset.features, metric, dataset.task, dataset.classes)
-        unused = unused_strong_columns(code, dataset, train_rows) if ok and code else None
+        findings = [
+            unused_strong_columns(code, dataset, train_rows) if ok and code else None,
+            error_region_note(evaluation.train_scores, dataset, train_rows) if ok and error_region else None,
+        ]
         return cls(
             _outcome(evaluation, dataset.task, metric, best, tracebacks),
-            [*notes, unused] if unused else notes,
+            [*notes, *(finding for finding in findings if finding)],
             train_errors(evaluation.train_scores, dataset, train_rows, n_misclassified)
             if ok and n_misclassified > 0
             else "",

@@ -208,3 +208,13 @@ def test_after_exploring_a_failed_last_sample_is_not_fixed(tmp_path, signal_fram
     assert [c["kind"] for c in summary.candidates] == ["ok", "runtime_error", "ok"]
     assert "Fix exactly this error" not in gen.prompts[2]
     assert "best code so far" in gen.prompts[2] and PERFECT.strip() in gen.prompts[2]
+
+
+@pytest.mark.parametrize("channel", [True, False])
+def test_the_error_region_reaches_the_revision_with_its_channel(
+    tmp_path, signal_frame, docker_executor, channel
+) -> None:
+    feedback = ["tracebacks", "misclassified_rows", "best_code", *(["error_region"] if channel else [])]
+    _, gen, _ = _run(tmp_path, signal_frame, docker_executor, [WEAK, PERFECT], max_iters=2, feedback=feedback)
+    assert ("the errors concentrate in one region" in gen.prompts[1]) is channel
+    assert "best code so far" in gen.prompts[1]

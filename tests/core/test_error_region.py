@@ -1,0 +1,80 @@
+"""The error-region finding: the box where a binary model's training errors concentrate, and its rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ibl_agents.critic import Evidence
+from ibl_agents.dataset import load_dataset
+from ibl_agents.error_region import error_region_note, find_error_region
+from ibl_agents.evaluation import Evaluation
+from sandbox.results import OutcomeKind
+
+GRID = np.linspace(-2, 2, 8)  # no row at x1 = 0, where the model says 0.5
+# x1 decides the label except in the box x1 <= -1 and x2 > 1, which is positive too.
+FRAME = pd.DataFrame([(a, b) for a in GRID for b in GRID], columns=["x1", "x2"])
+IN_BOX = (FRAME["x1"] <= -1) & (FRAME["x2"] > 1)
+ROWS = list(range(len(FRAME)))
+
+
+def _dataset(frame: pd.DataFrame, label: pd.Series, task: str = "auto"):
+    return load_dataset(frame.assign(y=label.astype(int)), "y", task=task)
+
+
+def _linear_scores(frame: pd.DataFrame) -> np.ndarray:
+    """A model that reads x1 only: right everywhere outside the box."""
+    return 1 / (1 + np.exp(-3 * frame["x1"].to_numpy()))
+
+
+def test_names_the_box_of_missed_positives_and_its_rule_fixes_them() -> None:
+    dataset = _dataset(FRAME, (FRAME["x1"] > 0) | IN_BOX)
+    scores = _linear_scores(FRAME)
+    region = find_error_region(scores, dataset, ROWS)
+    assert region is not None and region.label == 1 and region.shift > 0
+    assert region.errors == region.rows == int(IN_BOX.sum())
+    assert pd.eval(region.mask, local_dict={"df": FRAME}).equals(IN_BOX)
+    # The suggested line, applied to the model's score, carries the box's median error across 0.5 and
+    # changes no row outside the box.
+    before = 3 * FRAME["x1"].to_numpy()
+    after = before + region.shift * pd.eval(region.mask, local_dict={"df": FRAME}).to_numpy()
+    fixed = (after > 0) & (before <= 0)
+    assert fixed.sum() >= region.errors / 2 and not fixed[~IN_BOX].any()
+    note = error_region_note(scores, dataset, ROWS)
+    assert f"{region.errors} of the {region.rows} training rows where" in note
+    assert f"score += {region.shift} * ({region.mask}).to_numpy()" in note
+
+
+def test_false_positives_get_a_rule_that_lowers_them() -> None:
+    dataset = _dataset(FRAME, (FRAME["x1"] > 0) & ~((FRAME["x1"] > 1) & (FRAME["x2"] <= -1)))
+    region = find_error_region(_linear_scores(FRAME), dataset, ROWS)
+    assert region is not None and region.label == 0 and region.shift < 0
+    assert "below 0.5" not in error_region_note(_linear_scores(FRAME), dataset, ROWS)
+
+
+def test_no_region_when_errors_are_single_rows_or_the_task_is_not_binary() -> None:
+    label = FRAME["x1"] > 0
+    label.iloc[40] = not label.iloc[40]  # one error: no region holds two
+    assert find_error_region(_linear_scores(FRAME), _dataset(FRAME, label), ROWS) is None
+    multiclass = _dataset(FRAME, np.sign(FRAME["x1"]) + 1, task="multiclass")
+    assert error_region_note(np.zeros((len(FRAME), 3)), multiclass, ROWS) is None
+
+
+def test_columns_with_missing_values_are_not_used_for_a_region() -> None:
+    frame = FRAME.assign(x2=FRAME["x2"].where(FRAME["x2"] < 2))  # x2 has missing values now
+    dataset = _dataset(frame, (FRAME["x1"] > 0) | IN_BOX)
+    region = find_error_region(_linear_scores(FRAME), dataset, ROWS)
+    assert region is None or all("x2" not in condition for condition in region.conditions)
+
+
+@pytest.mark.parametrize("channel", [True, False])
+def test_the_finding_reaches_the_feedback_only_with_its_channel(channel: bool) -> None:
+    dataset = _dataset(FRAME, (FRAME["x1"] > 0) | IN_BOX)
+    evaluation = Evaluation(
+        OutcomeKind.OK, validation={"auc": 0.9, "accuracy": 0.9}, train_scores=_linear_scores(FRAME).tolist()
+    )
+    evidence = Evidence.of(
+        evaluation, dataset, ROWS, "auc", 0.9, n_misclassified=4, tracebacks=True, error_region=channel
+    )
+    assert ("the errors concentrate in one region" in evidence.as_feedback()) is channel
