@@ -13,9 +13,9 @@ from ibl_agents.evaluation import Evaluation
 from sandbox.results import OutcomeKind
 
 GRID = np.linspace(-2, 2, 8)  # no row at x1 = 0, where the model says 0.5
-# x1 decides the label except in the box x1 <= -1 and x2 > 1, which is positive too.
+# x1 decides the label except in the box x1 <= -1 and x2 > 0 (8 of 64 rows), which is positive too.
 FRAME = pd.DataFrame([(a, b) for a in GRID for b in GRID], columns=["x1", "x2"])
-IN_BOX = (FRAME["x1"] <= -1) & (FRAME["x2"] > 1)
+IN_BOX = (FRAME["x1"] <= -1) & (FRAME["x2"] > 0)
 ROWS = list(range(len(FRAME)))
 
 
@@ -47,16 +47,20 @@ def test_names_the_box_of_missed_positives_and_its_rule_fixes_them() -> None:
 
 
 def test_false_positives_get_a_rule_that_lowers_them() -> None:
-    dataset = _dataset(FRAME, (FRAME["x1"] > 0) & ~((FRAME["x1"] > 1) & (FRAME["x2"] <= -1)))
+    dataset = _dataset(FRAME, (FRAME["x1"] > 0) & ~((FRAME["x1"] > 1) & (FRAME["x2"] <= 0)))
     region = find_error_region(_linear_scores(FRAME), dataset, ROWS)
     assert region is not None and region.label == 0 and region.shift < 0
     assert "below 0.5" not in error_region_note(_linear_scores(FRAME), dataset, ROWS)
 
 
-def test_no_region_when_errors_are_single_rows_or_the_task_is_not_binary() -> None:
+def test_no_region_for_few_errors_or_a_task_that_is_not_binary() -> None:
     label = FRAME["x1"] > 0
     label.iloc[40] = not label.iloc[40]  # one error: no region holds two
     assert find_error_region(_linear_scores(FRAME), _dataset(FRAME, label), ROWS) is None
+    small_box = (FRAME["x1"] <= -1) & (FRAME["x2"] > 1)  # 4 errors: fewer than 10 % of the 64 rows
+    assert (
+        find_error_region(_linear_scores(FRAME), _dataset(FRAME, (FRAME["x1"] > 0) | small_box), ROWS) is None
+    )
     multiclass = _dataset(FRAME, np.sign(FRAME["x1"]) + 1, task="multiclass")
     assert error_region_note(np.zeros((len(FRAME), 3)), multiclass, ROWS) is None
 
