@@ -24,6 +24,7 @@ from ibl_agents.errors import ConfigError
 from ibl_agents.experiment.config import DatasetSpec, ExperimentConfig, NamedSettings
 
 SECTIONS = ("data", "models", "loop", "sandbox")
+REFINE_ONLY = ("feedback", "fix_failures", "explore")  # [loop] settings no other strategy reads
 ICL = "icl"  # the strategy name of ICL cells; reserved
 CellKind = Literal["code", "icl"]
 
@@ -49,6 +50,9 @@ class Cell:
         is stale, and resuming refuses to mix it in."""
         settings = {**self.config.to_json(), "runs_dir": None}
         del settings["checkpoint_db"]  # where checkpoints go decides nothing; older cells hashed without it
+        if self.kind == "icl" or self.config.loop.strategy != "refine":
+            # Only refine reads these: a new feedback channel must not make best-of-n cells stale.
+            settings["loop"] = {k: v for k, v in settings["loop"].items() if k not in REFINE_ONLY}
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -77,6 +77,17 @@ def test_grid_is_every_combination_replicate_major_with_settings_merged_in_order
     assert len(expand(experiment_from_mapping(minimal(icl=False), base_dir=SPLITS))) == 32
 
 
+def test_settings_only_refine_reads_change_the_fingerprints_of_refine_cells_only() -> None:
+    def fingerprints(loop: dict[str, Any]) -> dict[str, tuple[str, str]]:
+        cells = expand(experiment_from_mapping(minimal(icl=True, refine={"loop": loop}), base_dir=SPLITS))
+        return {cell.id: (cell.strategy, cell.fingerprint()) for cell in cells}
+
+    before = fingerprints({})
+    after = fingerprints({"feedback": ["tracebacks", "error_region"], "fix_failures": False, "explore": 2})
+    changed = {strategy for cell, (strategy, fingerprint) in before.items() if after[cell][1] != fingerprint}
+    assert changed == {"no-critic"}  # a refine arm: stale; one-shot and ICL cells are kept
+
+
 @pytest.mark.parametrize(
     ("change", "phrase"),
     [
