@@ -82,3 +82,22 @@ def test_the_finding_reaches_the_feedback_only_with_its_channel(channel: bool) -
         evaluation, dataset, ROWS, "auc", 0.9, n_misclassified=4, tracebacks=True, error_region=channel
     )
     assert ("the errors concentrate in one region" in evidence.as_feedback()) is channel
+
+
+def test_a_strong_column_left_out_is_named_instead_of_a_region() -> None:
+    dataset = _dataset(FRAME, (FRAME["x1"] > 0) | IN_BOX)
+    evaluation = Evaluation(
+        OutcomeKind.OK, validation={"auc": 0.6, "accuracy": 0.6}, train_scores=_linear_scores(FRAME).tolist()
+    )
+    feedback = Evidence.of(
+        evaluation,
+        dataset,
+        ROWS,
+        "auc",
+        0.6,
+        n_misclassified=4,
+        tracebacks=True,
+        code="def predict(df):\n    return df['x2'] * 0 + 0.5\n",
+        error_region=True,
+    ).as_feedback()
+    assert "predict does not use x1" in feedback and "the errors concentrate" not in feedback
