@@ -23,7 +23,8 @@ Strategy = Literal["refine", "best-of-n", "one-shot"]
 STRATEGIES: tuple[str, ...] = get_args(Strategy)
 # What the generator hears about earlier candidates under `refine` (ablations switch channels off):
 # tracebacks of failures, misclassified train rows, the critic LLM's prose (off: the evidence goes to the
-# generator as is, without a critic call), and the best code so far with its score.
+# generator as is, without a critic call), the best code so far with its score, and (binary) the region
+# where the training errors concentrate with a rule to add (ibl_agents/error_region.py).
 FEEDBACK_CHANNELS: tuple[str, ...] = (
     "tracebacks",
     "misclassified_rows",

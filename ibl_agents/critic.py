@@ -61,12 +61,12 @@ class Evidence:
         # One finding to act on: the errors of a model that leaves a strong column out are mostly that
         # column's. Given both, the 1.5B model mangled the region's rule on moons and never added the
         # column (test AUC 0.832, where adding the column first reached 0.967).
-        region = (
+        finding = unused or (
             error_region_note(evaluation.train_scores, dataset, train_rows) if ok and error_region else None
         )
         return cls(
             _outcome(evaluation, dataset.task, metric, best, tracebacks),
-            [*notes, unused or region] if unused or region else notes,
+            [*notes, finding] if finding else notes,
             train_errors(evaluation.train_scores, dataset, train_rows, n_misclassified)
             if ok and n_misclassified > 0
             else "",
