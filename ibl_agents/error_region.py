@@ -90,8 +90,9 @@ def _regions(
 ) -> list[ErrorRegion]:
     """Leaves holding at least ``least`` errors, which are the majority of their rows."""
     tree = DecisionTreeClassifier(max_depth=DEPTH, min_samples_leaf=least, random_state=0)
-    tree.fit(columns.to_numpy(), wrong)
-    leaves = tree.apply(columns.to_numpy())
+    values = columns.to_numpy()  # converted once: the tree, its leaves and each leaf's path read it
+    tree.fit(values, wrong)
+    leaves = tree.apply(values)
     regions = []
     for leaf in np.unique(leaves):
         inside = leaves == leaf
@@ -101,7 +102,7 @@ def _regions(
         first = int(np.flatnonzero(inside)[0])
         regions.append(
             ErrorRegion(
-                conditions=_path(tree, columns, first),
+                conditions=_path(tree, values, list(columns.columns), first),
                 rows=int(inside.sum()),
                 errors=errors,
                 label=label,
@@ -111,15 +112,14 @@ def _regions(
     return regions
 
 
-def _path(tree: DecisionTreeClassifier, columns: pd.DataFrame, row: int) -> list[str]:
+def _path(tree: DecisionTreeClassifier, values: np.ndarray, names: list[str], row: int) -> list[str]:
     """The conditions leading to ``row``'s leaf, one bound per column side (a tighter one replaces)."""
     structure = tree.tree_
     bounds: dict[tuple[str, str], float] = {}
-    values = columns.to_numpy()
     for node in tree.decision_path(values[row : row + 1]).indices:
         if structure.children_left[node] == -1:
             continue
-        name = str(columns.columns[structure.feature[node]])
+        name = str(names[structure.feature[node]])
         threshold = float(structure.threshold[node])
         side = "<=" if values[row, structure.feature[node]] <= threshold else ">"
         previous = bounds.get((name, side))
