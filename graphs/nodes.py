@@ -44,6 +44,7 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
     candidate_id = f"{iteration:04d}"
     ctx.emit({"event": "generating", "iteration": iteration})
     loop = ctx.config.loop
+    aids = loop.enabled_aids
     constants = train_constants(ctx.dataset, ctx.splits.train)
     # The other strategies, and refine while it explores, draw independent samples.
     refining = loop.strategy == "refine" and iteration > loop.explore
@@ -52,9 +53,11 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
     feedback = state.get("feedback", "") if refining else ""
     if fix_id is not None:
         failed_code = candidate_path(ctx.run_dir, fix_id, ".py").read_text(encoding="utf-8")
-        prompt = fix_prompt(ctx.dataset, failed_code, feedback)
+        prompt = fix_prompt(ctx.dataset, failed_code, feedback, aids)
+        shown = {"contract"}
     elif best is not None:
-        prompt = revise_prompt(ctx.dataset, best, feedback, constants)
+        prompt = revise_prompt(ctx.dataset, best, feedback, constants, aids)
+        shown = {"contract", "constants"}
     else:
         prompt = generator_prompt(
             ctx.dataset,
@@ -63,12 +66,18 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
             seed=ctx.config.data.seed + iteration,
             feedback=feedback,
             constants=constants,
+            aids=aids,
+            show_rows=loop.show_rows,
         )
+        shown = {"contract", "constants", "example_shape"}
+    # The aids that shaped this candidate's prompt: what it stated, and findings in the feedback it carries.
+    prompt_aids = [aid for aid in aids if aid in shown]
+    prompt_aids += state.get("feedback_aids", []) if feedback else []
     write_text(candidate_path(ctx.run_dir, candidate_id, ".prompt.txt"), prompt)
     reask = loop.strategy != "one-shot"
     model = ctx.models.generator_for_call(iteration)  # a seed of its own: see ChatModels
     try:
-        reply, code, removed = _reviving(ctx, lambda: generate(model, prompt, constants, reask=reask))
+        generation = _reviving(ctx, lambda: generate(model, prompt, constants, reask=reask, aids=aids))
     except ProviderError as exc:
         return {
             "iteration": iteration,
@@ -76,6 +85,7 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
             "stop_detail": str(exc),
             "current": None,
         }
+    reply, code = generation.reply, generation.code
     write_text(candidate_path(ctx.run_dir, candidate_id, ".reply.txt"), reply.text)
     write_text(candidate_path(ctx.run_dir, candidate_id, ".py"), code or "")
     current = CandidateSummary(
@@ -88,6 +98,8 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
         code_chars=len(code or ""),
         tokens=reply.total_tokens,
         accepted=False,
+        aids=[*prompt_aids, *generation.aids_fired],
+        defined_constants=generation.defined_constants,
     )
     ctx.emit(
         {
@@ -97,7 +109,7 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
             "tokens": reply.total_tokens,
             "attempts": reply.attempts,
             "has_code": code is not None,
-            "removed_example_lines": removed,
+            "removed_example_lines": generation.removed_lines,
             "fixes": fix_id,
         }
     )
@@ -122,7 +134,7 @@ def execute_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refine
         code,
         _evaluate(code, ctx),
         lambda source: _evaluate(source, ctx),
-        ctx.config.loop.repairs,
+        ctx.config.loop.enabled_aids,
         ctx.dataset.task,
     )
     evaluation = repaired.evaluation
@@ -130,6 +142,7 @@ def execute_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refine
         write_text(as_written_file, code)
         write_text(code_file, repaired.code)
         current["repair"] = repaired.record["kind"]
+        current["aids"] = [*current.get("aids", []), repaired.record["kind"]]
         ctx.emit({"event": "repaired", "id": current["id"], **repaired.record})
     record = {**current, **evaluation.to_json(), "repair": repaired.record}
     write_json(candidate_path(ctx.run_dir, current["id"], ".json"), record)
@@ -217,11 +230,15 @@ def critique_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
         ctx.splits.train,
         loop.metric,
         state.get("best_score"),
-        n_misclassified=loop.misclassified_rows if "misclassified_rows" in loop.feedback else 0,
+        # The zero-row arm shows no labels, so no misclassified (labeled) train rows either.
+        n_misclassified=loop.misclassified_rows
+        if "misclassified_rows" in loop.feedback and loop.show_rows
+        else 0,
         tracebacks="tracebacks" in loop.feedback,
         code=code,
-        error_region="error_region" in loop.feedback,
+        aids=loop.enabled_aids,
     )
+    found: RefinementState = {"feedback_aids": list(evidence.findings)}
     # A failed refinement is fixed, and so is a failed sample while no valid model exists; otherwise
     # refinement starts from the best sample, not from the last one.
     sample = current["iteration"] <= loop.explore
@@ -231,13 +248,13 @@ def critique_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
         # for that call), not a rewrite told about the failure. On Titanic a refine run whose first
         # draft failed spent its 6 calls on fixes and rewrites of failures and ended with no model,
         # where best-of-6's fresh samples of the same calls were valid 4 times of 6.
-        return {"feedback": ""}
+        return {"feedback": "", "feedback_aids": []}
     fix = loop.fix_failures and failed and bool(code.strip()) and not state.get("fixing")
     # A fix needs only the exact error; the ablation without a critic passes the evidence as is too.
     if fix or "critic" not in loop.feedback:
         feedback = evidence.as_feedback()
         write_text(ctx.run_dir / "feedback" / f"{current['id']}.txt", feedback)
-        return {"feedback": feedback, "fix_id": current["id"]} if fix else {"feedback": feedback}
+        return {"feedback": feedback, **found, **({"fix_id": current["id"]} if fix else {})}
     ctx.emit({"event": "critiquing", "iteration": current["iteration"]})
     prompt = critic_prompt(code or "(no code)", evidence, ctx.dataset)
     try:
@@ -246,7 +263,7 @@ def critique_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
         return {"stop_reason": "provider_error", "stop_detail": str(exc)}
     write_text(ctx.run_dir / "feedback" / f"{current['id']}.prompt.txt", prompt)
     write_text(ctx.run_dir / "feedback" / f"{current['id']}.txt", feedback)
-    return {"feedback": feedback, **_spend(state, ctx, "critic", reply, current["iteration"])}
+    return {"feedback": feedback, **found, **_spend(state, ctx, "critic", reply, current["iteration"])}
 
 
 def _reviving(ctx: RunContext, call: Callable[[], T]) -> T:

@@ -23,6 +23,8 @@ class CandidateSummary(TypedDict):
     tokens: int
     accepted: bool
     repair: NotRequired[str]  # set when the harness repaired the LLM's code (ibl_agents.repairs)
+    aids: NotRequired[list[str]]  # scaffold aids that shaped it (ibl_agents.scaffold.AID_ACTIONS)
+    defined_constants: NotRequired[list[str]]  # prompt constants the harness defined for its code
 
 
 class RefinementState(TypedDict, total=False):
@@ -36,6 +38,7 @@ class RefinementState(TypedDict, total=False):
     best_chars: int | None
     iterations_since_gain: int
     feedback: str
+    feedback_aids: list[str]  # scaffold aids whose finding is in ``feedback`` (unused_columns, error_region)
     fix_id: str | None  # a failed candidate the next generation fixes (loop.fix_failures)
     fixing: bool  # the current candidate was written from a fix prompt: if it fails too, rewrite instead
     tokens_used: int

@@ -64,7 +64,13 @@ def best_model_source(code: str, header: dict[str, Any], returns: str = "one pro
 
     ``returns`` completes "it returns ..." (``target.prediction_meaning``)."""
     lines = ['"""Code model written by an LLM and selected by ibl-agents (Inductive-bias Learning).', ""]
-    lines += [f"{key}: {value}" for key, value in header.items()]
-    lines += ["", "Use: import this file and call predict(df) on a DataFrame with the feature columns;"]
-    lines += [f"it returns {returns}.", '"""']
+    lines += [f"{key}: {_docstring_text(value)}" for key, value in header.items()]
+    lines += ["", "Lines under a comment naming ibl-agents were written by the harness, not by the LLM."]
+    lines += ["Use: import this file and call predict(df) on a DataFrame with the feature columns;"]
+    lines += [f"it returns {_docstring_text(returns)}.", '"""']
     return "\n".join(lines) + "\n\n" + code
+
+
+def _docstring_text(value: Any) -> str:
+    """``value`` as text that cannot end the docstring it sits in (column names come from data files)."""
+    return str(value).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')

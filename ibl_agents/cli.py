@@ -14,9 +14,16 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ibl_agents.config import FEEDBACK_CHANNELS, RefineConfig, apply_overrides, load_config_file
+from ibl_agents.config import (
+    FEEDBACK_CHANNELS,
+    PRESETS,
+    RefineConfig,
+    apply_overrides,
+    load_config_file,
+)
 from ibl_agents.errors import IblError
 from ibl_agents.interrupts import exit_cleanly_on_signals
+from ibl_agents.scaffold import AIDS, LEVELS
 from sandbox.errors import SandboxError
 
 if TYPE_CHECKING:  # the commands import the library lazily: `ibl --help` stays fast
@@ -36,6 +43,12 @@ console = Console()
 errors = Console(stderr=True)
 
 CHANNELS = ", ".join(FEEDBACK_CHANNELS)
+SCAFFOLD_HELP = (
+    "How much the harness helps the LLM: "
+    + ", ".join(LEVELS)
+    + " (default full; bare is the paper's prompt)."
+)
+AID_NAMES = ", ".join(AIDS)
 TASK_HELP = (
     "binary, multiclass, regression, or auto (default): 2 values binary, 3-20 labels or whole numbers"
     " multiclass, other numbers regression."
@@ -55,7 +68,9 @@ Examples:
 
   ibl run diabetes.csv --target progression --task regression --metric neg_rmse
 
-  ibl run train.csv --test test.csv --target target --train-rows 40 --max-iters 8
+  ibl run train.csv --test test.csv --target target --train-rows 40 --preset paper
+
+  ibl run train.csv --test test.csv --target target --train-rows 40 --scaffold bare --max-iters 6
 
   ibl run data.csv --target y --model openai:gpt-4o-mini --critic-model openai:gpt-4o
 
@@ -89,9 +104,24 @@ def run(
         list[str] | None,
         typer.Option(help="Feedback channel kept under refine (repeatable; default all): " + CHANNELS),
     ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(help="paper: the paper's protocol (one-shot, bare scaffold); flags given too win."),
+    ] = None,
+    scaffold: Annotated[str | None, typer.Option(help=SCAFFOLD_HELP)] = None,
+    aid: Annotated[
+        list[str] | None, typer.Option(help="Use exactly these scaffold aids (repeatable): " + AID_NAMES)
+    ] = None,
+    without_aid: Annotated[
+        list[str] | None, typer.Option(help="Switch this aid of the scaffold level off (repeatable).")
+    ] = None,
     no_repairs: Annotated[
         bool,
-        typer.Option("--no-repairs", help="Keep candidates exactly as the LLM wrote them."),
+        typer.Option("--no-repairs", help="Same as --without-aid invert_ranking."),
+    ] = False,
+    no_rows: Annotated[
+        bool,
+        typer.Option("--no-rows", help="Zero-row arm: column names, types and ranges only (bare scaffold)."),
     ] = False,
     explore: Annotated[
         int | None,
@@ -138,6 +168,11 @@ def run(
     exit_cleanly_on_signals()
     try:
         settings = load_config_file(config) if config else RefineConfig()
+        if preset is not None:
+            if preset not in PRESETS:
+                raise _fail(f"--preset must be one of {', '.join(PRESETS)}, not {preset!r}")
+            apply_overrides(settings, PRESETS[preset])
+        without = [*(without_aid or []), *(["invert_ranking"] if no_repairs else [])]
         apply_overrides(
             settings,
             {
@@ -158,7 +193,10 @@ def run(
                 "loop.max_iters": max_iters,
                 "loop.strategy": strategy,
                 "loop.feedback": feedback,
-                "loop.repairs": [] if no_repairs else None,
+                "loop.scaffold": scaffold,
+                "loop.aids": aid,
+                "loop.without_aids": without or None,
+                "loop.show_rows": False if no_rows else None,
                 "loop.explore": explore,
                 "loop.fix_failures": False if no_fix else None,
                 "loop.patience": patience,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from ibl_agents.errors import ConfigError
+from ibl_agents.scaffold import AIDS, DEFAULT_LEVEL, LABEL_AIDS, LEVELS, enabled_aids, scaffold_name
 from ibl_agents.tasks import ALL_SELECTION_METRICS, AUTO, TASK_SETTINGS, TaskSetting, selection_metric
 from sandbox.backends import SANDBOX_BACKENDS, SandboxBackend
 from sandbox.hardening import SandboxLimits
@@ -23,17 +24,15 @@ Strategy = Literal["refine", "best-of-n", "one-shot"]
 STRATEGIES: tuple[str, ...] = get_args(Strategy)
 # What the generator hears about earlier candidates under `refine` (ablations switch channels off):
 # tracebacks of failures, misclassified train rows, the critic LLM's prose (off: the evidence goes to the
-# generator as is, without a critic call), the best code so far with its score, and (binary) the region
-# where the training errors concentrate with a rule to add (ibl_agents/error_region.py).
-FEEDBACK_CHANNELS: tuple[str, ...] = (
-    "tracebacks",
-    "misclassified_rows",
-    "critic",
-    "best_code",
-    "error_region",
-)
+# generator as is, without a critic call) and the best code so far with its score. Findings that write
+# code for the LLM (the unused-column term, the error region's line) are scaffold aids (loop.aids).
+FEEDBACK_CHANNELS: tuple[str, ...] = ("tracebacks", "misclassified_rows", "critic", "best_code")
+# Named sets of settings (``ibl run --preset``). paper: the paper's protocol, one reply scored as is from
+# the bare prompt (no repairs, no constants, no example shape), the only setting the README calls that.
+PRESETS: dict[str, dict[str, Any]] = {
+    "paper": {"loop.strategy": "one-shot", "loop.scaffold": "bare", "loop.max_iters": 1},
+}
 PROMPT_MARGIN = 0.95  # share of (context - reply cap) the generator prompt may fill by default
-REPAIRS: tuple[str, ...] = ("invert_ranking",)  # ibl_agents/repairs.py (it imports the scoring stack)
 BASELINE_NAMES: tuple[str, ...] = (
     "logistic_regression",
     "k_nearest_neighbors",
@@ -87,11 +86,15 @@ class LoopConfig:
     """
 
     strategy: Strategy = "refine"
+    # How much the harness helps (ibl_agents/scaffold.py): bare (the paper's prompt), contract,
+    # statistics or full; every aid that fired is recorded in each candidate, the summary and best_model.py.
+    scaffold: str = DEFAULT_LEVEL
+    aids: list[str] | None = None  # exactly these aids instead of the level's
+    without_aids: list[str] = field(default_factory=list)  # the level's aids less these
+    # False: the zero-row arm, the LLM sees the columns' names, types and ranges but no row and no label.
+    show_rows: bool = True
     feedback: list[str] = field(default_factory=lambda: list(FEEDBACK_CHANNELS))
     baselines: list[str] = field(default_factory=lambda: list(BASELINE_NAMES))
-    # Mechanical fixes the harness may make to a candidate, each recorded in its candidate JSON and the
-    # code (ibl_agents/repairs.py); [] keeps every candidate exactly as the LLM wrote it.
-    repairs: list[str] = field(default_factory=lambda: list(REPAIRS))
     max_iters: int = 8
     # refine only: the first `explore` iterations are independent samples (the best-of-n prompt, no critic
     # call), and refinement starts from the best of them; 1 refines from the first candidate.
@@ -110,6 +113,15 @@ class LoopConfig:
     # context window less the reply cap (RefineConfig.prompt_budget).
     prompt_tokens: int | None = None
     misclassified_rows: int = 8  # train rows shown to the critic
+
+    @property
+    def enabled_aids(self) -> tuple[str, ...]:
+        """The scaffold aids this loop uses (``ibl_agents.scaffold.enabled_aids``)."""
+        return enabled_aids(self.scaffold, self.aids, self.without_aids)
+
+    @property
+    def scaffold_name(self) -> str:
+        return scaffold_name(self.scaffold, self.aids, self.without_aids)
 
 
 @dataclass
@@ -188,7 +200,11 @@ class RefineConfig:
                 set(self.loop.feedback) <= set(FEEDBACK_CHANNELS),
                 f"loop.feedback may hold only {', '.join(FEEDBACK_CHANNELS)}",
             ),
-            (set(self.loop.repairs) <= set(REPAIRS), f"loop.repairs may hold only {', '.join(REPAIRS)}"),
+            (self.loop.scaffold in LEVELS, f"loop.scaffold must be one of {', '.join(LEVELS)}"),
+            (
+                set(self.loop.aids or []) | set(self.loop.without_aids) <= set(AIDS),
+                f"loop.aids and loop.without_aids may hold only {', '.join(AIDS)}",
+            ),
             (
                 set(self.loop.baselines) <= set(BASELINE_NAMES),
                 f"loop.baselines may hold only {', '.join(BASELINE_NAMES)}",
@@ -216,6 +232,12 @@ class RefineConfig:
         for ok, message in checks:
             if not ok:
                 raise ConfigError(message)
+        shown_labels = {"contract", *LABEL_AIDS} & set(self.loop.enabled_aids)
+        if not self.loop.show_rows and shown_labels:
+            raise ConfigError(
+                "loop.show_rows false (the zero-row arm) shows no labels and uses the bare prompt; these aids"
+                f" need more: {', '.join(sorted(shown_labels))} (set loop.scaffold bare)"
+            )
         if self.data.task != AUTO:
             selection_metric(self.loop.metric, self.data.task)  # raises when the metric does not fit the task
         self.sandbox.limits()

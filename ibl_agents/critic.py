@@ -32,12 +32,14 @@ class Evidence:
     """What one evaluation shows, as text: the material of the critic prompt or of raw feedback.
 
     ``tracebacks`` and ``n_misclassified`` are the ablation switches of ``loop.feedback``: with them off,
-    a failure is named by its kind and one-line message only, and no train rows are shown.
+    a failure is named by its kind and one-line message only, and no train rows are shown. ``findings``
+    names the scaffold aids whose finding (a line of code to add) is among the notes.
     """
 
     outcome: str
     notes: list[str]
     misclassified: str
+    findings: tuple[str, ...] = ()
 
     @classmethod
     def of(
@@ -51,25 +53,20 @@ class Evidence:
         n_misclassified: int,
         tracebacks: bool,
         code: str = "",
-        error_region: bool = False,
+        aids: tuple[str, ...] = (),
     ) -> Evidence:
-        """``code``: the candidate's source, for the strong-columns-left-out finding (``unused_columns``);
-        ``error_region``: add the region where its training errors concentrate (``error_region``)."""
+        """``code``: the candidate's source, for the strong-columns-left-out finding; ``aids``: the
+        scaffold aids, of which ``unused_columns`` and ``error_region`` add a finding with code to add."""
         ok = evaluation.kind is OutcomeKind.OK
         notes = diagnose(evaluation, dataset.features, metric, dataset.task, dataset.classes)
-        unused = unused_strong_columns(code, dataset, train_rows) if ok and code else None
-        # One finding to act on: the errors of a model that leaves a strong column out are mostly that
-        # column's. Given both, the 1.5B model mangled the region's rule on moons and never added the
-        # column (test AUC 0.832, where adding the column first reached 0.967).
-        finding = unused or (
-            error_region_note(evaluation.train_scores, dataset, train_rows) if ok and error_region else None
-        )
+        finding = _finding(evaluation, dataset, train_rows, code, aids) if ok else None
         return cls(
             _outcome(evaluation, dataset.task, metric, best, tracebacks),
-            [*notes, finding] if finding else notes,
+            [*notes, finding[1]] if finding else notes,
             train_errors(evaluation.train_scores, dataset, train_rows, n_misclassified)
             if ok and n_misclassified > 0
             else "",
+            (finding[0],) if finding else (),
         )
 
     @property
@@ -80,6 +77,26 @@ class Evidence:
     def as_feedback(self) -> str:
         """The evidence handed to the generator as is, when the critic LLM is switched off."""
         return f"{self.outcome}\n{self.diagnostics}{self.misclassified}".strip()
+
+
+def _finding(
+    evaluation: Evaluation, dataset: Dataset, train_rows: list[int], code: str, aids: tuple[str, ...]
+) -> tuple[str, str] | None:
+    """(aid, note) of the one finding to act on, or None.
+
+    One finding, because the errors of a model that leaves a strong column out are mostly that column's:
+    given both, the 1.5B model mangled the region's rule on moons and never added the column (test AUC
+    0.832, where adding the column first reached 0.967).
+    """
+    if "unused_columns" in aids and code:
+        unused = unused_strong_columns(code, dataset, train_rows)
+        if unused:
+            return "unused_columns", unused
+    if "error_region" in aids:
+        region = error_region_note(evaluation.train_scores, dataset, train_rows)
+        if region:
+            return "error_region", region
+    return None
 
 
 def critic_prompt(code: str, evidence: Evidence, dataset: Dataset) -> str:

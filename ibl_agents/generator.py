@@ -4,6 +4,10 @@ A growing history made the bundled small model worse (the same NameError four ti
 every prompt is rebuilt. Three kinds: the full prompt (task, contract, constants, a budgeted sample of
 train rows, and feedback when there is no valid code yet), the revise prompt (the best code so far, its
 score and what to change) and the fix prompt (a failed candidate and its exact error).
+
+What the prompts hand over, and what ``generate`` does to a reply, follows the run's scaffold aids
+(``ibl_agents.scaffold``): at ``bare`` the first prompt is the task, the rows and one sentence of contract,
+and the reply's code is kept as extracted.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from ibl_agents.columns_read import is_stated_assignment
 from ibl_agents.contract import ALLOWED_IMPORTS
 from ibl_agents.dataset import Dataset
 from ibl_agents.extraction import drop_example_usage, extract_code
-from ibl_agents.prompting import render
+from ibl_agents.prompting import render, render_section
+from ibl_agents.scaffold import AIDS
 from ibl_agents.serialize import describe_columns, sample_task_rows
 from ibl_agents.task_prompts import generator_parts
 from ibl_agents.tasks import shown_score
@@ -31,6 +36,10 @@ from ibl_agents.train_statistics import train_constants_text
 # copying them, before `predict`. Such prompts ask it not to copy (short blocks cost little either way).
 LONG_CONSTANTS_TOKENS = 300
 NO_COPY = "; do not copy them into your reply, which would be cut off before `predict`"
+# Marks the constant definitions ``add_missing_constants`` inserts, in every candidate and best_model.py.
+HARNESS_CONSTANTS_MARK = (
+    "# Defined by ibl-agents from the train rows (scaffold aid `constants`), not written by the LLM:"
+)
 
 
 @dataclass(frozen=True)
@@ -48,26 +57,47 @@ def generator_prompt(
     seed: int,
     feedback: str,
     constants: str,
+    aids: tuple[str, ...] = AIDS,
+    show_rows: bool = True,
 ) -> str:
     """Render the full generator prompt from train rows only; the data sample fills what the budget leaves.
 
     ``constants`` is ``train_constants(dataset, train_rows)``, computed once by the caller, which also
-    hands it to ``generate`` to define whatever the code uses without copying.
+    hands it to ``generate`` to define whatever the code uses without copying. Without the ``contract``
+    aid the prompt is the paper's bare one; ``show_rows`` False (the zero-row arm) replaces the rows by the
+    columns' names, types and ranges.
     """
     features = dataset.frame.iloc[train_rows].reset_index(drop=True)
     labels = dataset.y.iloc[train_rows].reset_index(drop=True)
     feedback_section = render("generator_feedback", feedback=feedback.strip()) if feedback.strip() else ""
-    fixed = {
-        "target": dataset.target,
-        "n_features": len(dataset.features),
-        "columns": describe_columns(features),
-        "allowed_imports": ", ".join(sorted(ALLOWED_IMPORTS)),
-        "class_stats": constants,
-        "no_copy": NO_COPY if count_tokens(constants) > LONG_CONSTANTS_TOKENS else "",
-        "feedback_section": feedback_section,
-        **generator_parts(dataset, _example_column(features)),
-    }
-    overhead = count_tokens(render("generator", rows="", n_rows=0, **fixed))
+    parts = generator_parts(dataset, _example_column(features))
+    if "contract" in aids:
+        template = "generator"
+        fixed = {
+            "target": dataset.target,
+            "n_features": len(dataset.features),
+            "columns": describe_columns(features),
+            "allowed_imports": ", ".join(sorted(ALLOWED_IMPORTS)),
+            "aids": _prompt_aids(constants, parts["example"], aids),
+            "feedback_section": feedback_section,
+            "intro": parts["intro"],
+            "returns": parts["returns"],
+        }
+    else:
+        template = "generator_bare"
+        fixed = {"target": dataset.target, "intro": parts["intro"], "returns": parts["returns"]}
+        fixed["feedback_section"] = feedback_section
+        if not show_rows:
+            columns = {"n_features": len(dataset.features), "columns": describe_columns(features)}
+            return render(template, data=render_section("generator_aids", "no_rows", columns), **fixed)
+
+    def rendered(rows: str, n_rows: int) -> str:
+        if template == "generator":
+            return render(template, rows=rows, n_rows=n_rows, **fixed)
+        data = render_section("generator_aids", "rows", {"rows": rows, "n_rows": n_rows})
+        return render(template, data=data, **fixed)
+
+    overhead = count_tokens(rendered("", 0))
     rows_text, n_rows = sample_task_rows(
         features,
         labels,
@@ -77,10 +107,25 @@ def generator_prompt(
         token_budget=max(200, token_budget - overhead),
         seed=seed,
     )
-    return render("generator", rows=rows_text, n_rows=n_rows, **fixed)
+    return rendered(rows_text, n_rows)
 
 
-def revise_prompt(dataset: Dataset, best: BestSoFar, feedback: str, constants: str) -> str:
+def _prompt_aids(constants: str, example: str, aids: tuple[str, ...]) -> str:
+    """The constants block and the example shape, each only when its aid is on."""
+    sections = []
+    if "constants" in aids:
+        no_copy = NO_COPY if count_tokens(constants) > LONG_CONSTANTS_TOKENS else ""
+        sections.append(
+            render_section("generator_aids", "constants", {"class_stats": constants, "no_copy": no_copy})
+        )
+    if "example_shape" in aids:
+        sections.append(render_section("generator_aids", "example", {"example": example}))
+    return "".join(section + "\n" for section in sections)
+
+
+def revise_prompt(
+    dataset: Dataset, best: BestSoFar, feedback: str, constants: str, aids: tuple[str, ...] = AIDS
+) -> str:
     """The prompt that refines the best code so far: that code, its score and what to change.
 
     In the full prompt (40 rows, then the best code, then the feedback) the 1.5B model returned the best
@@ -88,26 +133,42 @@ def revise_prompt(dataset: Dataset, best: BestSoFar, feedback: str, constants: s
     is most of what it reads, and the call is faster.
     """
     metric, score = shown_score(best.metric, best.score)
+    values = _focused_values(dataset)
+    contract = "revise_contract" if "contract" in aids else "revise_contract_bare"
+    stats = (
+        render_section("generator_aids", "revise_constants", {"class_stats": constants}) + "\n"
+        if "constants" in aids
+        else ""
+    )
     return render(
         "generator_revise",
-        **_focused_values(dataset),
-        class_stats=constants,
+        intro=values["intro"],
+        contract=render_section("generator_aids", contract, values),
+        constants_section=stats,
         metric=metric,
         best_score=f"{score:.3f}",
-        best_code=without_stated_constants(best.code),
+        best_code=without_stated_constants(best.code) if "constants" in aids else best.code.strip(),
         feedback=feedback.strip() or f"Raise the validation {metric}.",
     )
 
 
-def fix_prompt(dataset: Dataset, code: str, error: str) -> str:
+def fix_prompt(dataset: Dataset, code: str, error: str, aids: tuple[str, ...] = AIDS) -> str:
     """The focused prompt for a candidate that failed to run: its code and the exact error, nothing else.
 
     Asked to rewrite after a failure, the 1.5B model usually wrote a new program with a new error (issue 7:
     most refinements after a valid first candidate failed); a small model fixes a named error in code it
     is shown far more reliably than it writes a whole program again.
     """
+    values = _focused_values(dataset)
+    contract = "fix_contract" if "contract" in aids else "fix_contract_bare"
     return render(
-        "generator_fix", **_focused_values(dataset), code=without_stated_constants(code), error=error.strip()
+        "generator_fix",
+        intro=values["intro"],
+        target=values["target"],
+        column_names=values["column_names"],
+        contract=render_section("generator_aids", contract, values),
+        code=without_stated_constants(code) if "constants" in aids else code.strip(),
+        error=error.strip(),
     )
 
 
@@ -126,7 +187,8 @@ def without_stated_constants(code: str) -> str:
         if is_stated_assignment(node)
         for line in range(node.lineno - 1, node.end_lineno or node.lineno)
     }
-    return "\n".join(line for index, line in enumerate(lines) if index not in drop).strip()
+    kept = [line for index, line in enumerate(lines) if index not in drop and line != HARNESS_CONSTANTS_MARK]
+    return "\n".join(kept).strip()
 
 
 def _focused_values(dataset: Dataset) -> dict[str, str]:
@@ -155,13 +217,14 @@ def train_constants(dataset: Dataset, train_rows: list[int]) -> str:
     return train_constants_text(features, labels, dataset.target, dataset.task, dataset.classes)
 
 
-def add_missing_constants(code: str, constants: str) -> str:
+def add_missing_constants(code: str, constants: str) -> tuple[str, list[str]]:
     """Define the prompt's constants the code uses but forgot to copy (a NameError the 1.5B model made in
-    most replies). They come from train rows only, and keep ``best_model.py`` standalone."""
+    most replies); returns the code and the names defined. They come from train rows only, keep
+    ``best_model.py`` standalone, and follow a comment saying the harness, not the LLM, wrote them."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
-        return code
+        return code, []
     used = {
         node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
     }
@@ -174,21 +237,43 @@ def add_missing_constants(code: str, constants: str) -> str:
     }
     missing = [line for line in constants.splitlines() if line.split(" = ", 1)[0] in used - assigned]
     if not missing:
-        return code
+        return code, []
     lines = code.split("\n")
     insert_at = max(
         (node.end_lineno or 0 for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))),
         default=0,
     )
-    return "\n".join([*lines[:insert_at], "", *missing, *lines[insert_at:]])
+    completed = "\n".join([*lines[:insert_at], "", HARNESS_CONSTANTS_MARK, *missing, *lines[insert_at:]])
+    return completed, [line.split(" = ", 1)[0] for line in missing]
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One generation: the reply, the code that will run (None: the reply had none) and what the harness
+    did to it on the way (scaffold aids ``strip_usage`` and ``constants``)."""
+
+    reply: ModelReply
+    code: str | None
+    removed_lines: list[int]  # 1-based lines of demo code deleted (strip_usage)
+    defined_constants: list[str]  # names of prompt constants the harness defined for the code
+
+    @property
+    def aids_fired(self) -> list[str]:
+        done = (("strip_usage", self.removed_lines), ("constants_defined", self.defined_constants))
+        return [name for name, fired in done if fired]
 
 
 def generate(
-    model: BaseChatModel, prompt: str, constants: str, *, reask: bool = True
-) -> tuple[ModelReply, str | None, list[int]]:
-    """One generation: the reply, the cleaned code (None when there is none) and demo lines dropped."""
+    model: BaseChatModel, prompt: str, constants: str, *, reask: bool = True, aids: tuple[str, ...] = AIDS
+) -> Generation:
+    """Ask for code, then apply the enabled aids that touch it: demo lines out, missing constants in."""
     reply, code = ask_for_code(model, prompt, extract_code, reask=reask)
     if code is None:
-        return reply, None, []
-    cleaned, removed = drop_example_usage(code)
-    return reply, add_missing_constants(cleaned, constants), removed
+        return Generation(reply, None, [], [])
+    removed: list[int] = []
+    if "strip_usage" in aids:
+        code, removed = drop_example_usage(code)
+    defined: list[str] = []
+    if "constants" in aids:
+        code, defined = add_missing_constants(code, constants)
+    return Generation(reply, code, removed, defined)

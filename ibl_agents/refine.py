@@ -35,6 +35,7 @@ from ibl_agents.memorisation import check_memorisation
 from ibl_agents.pricing import unpriced
 from ibl_agents.providers import ChatModels
 from ibl_agents.run_parts import EventSink, event_sink, open_run_parts
+from ibl_agents.scaffold import AID_ACTIONS
 from ibl_agents.target import prediction_meaning, target_meaning
 from ibl_agents.tasks import NEGATED, REPORTED_METRICS, selection_metric
 from sandbox.executor import Executor
@@ -72,6 +73,9 @@ class RunSummary:
     memorisation: dict[str, Any] = field(default_factory=dict)  # of the best code: ibl_agents.memorisation
     task: str = "binary"  # binary, multiclass or regression (ibl_agents.tasks); older summaries: binary
     metric: str = "auc"  # the selection metric candidates were ranked by
+    # How much the harness helped (ibl_agents.scaffold): level, aids enabled, how many candidates each aid
+    # shaped, and the aids behind the best model. Older summaries: {} (they ran the full level).
+    scaffold: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -210,12 +214,33 @@ def _summarize(state: RefinementState, ctx: RunContext, warnings: list[str], sta
         warnings=warnings,
         candidates=candidates,
         memorisation=memorisation,
+        scaffold=_scaffold_record(ctx, candidates, best_id),
     )
     if best_code is not None:
         returns = prediction_meaning(ctx.dataset.task, ctx.dataset.classes)
         source = best_model_source(best_code, _provenance(summary, ctx), returns)
         write_text(ctx.run_dir / "best_model.py", source)
     return summary
+
+
+def _scaffold_record(
+    ctx: RunContext, candidates: list[dict[str, Any]], best_id: str | None
+) -> dict[str, Any]:
+    """What the harness did: the level, the aids on, per aid the candidates it shaped, the best model's."""
+    loop = ctx.config.loop
+    fired: dict[str, int] = {}
+    for candidate in candidates:
+        for aid in candidate.get("aids", []):
+            fired[aid] = fired.get(aid, 0) + 1
+    best = next((c for c in candidates if c["id"] == best_id), {})
+    return {
+        "level": loop.scaffold_name,
+        "aids": list(loop.enabled_aids),
+        "show_rows": loop.show_rows,
+        "fired": fired,
+        "best_model_aids": list(best.get("aids", [])),
+        "best_model_defined_constants": list(best.get("defined_constants", [])),
+    }
 
 
 def _memorisation(code: str | None, ctx: RunContext, warnings: list[str]) -> dict[str, Any]:
@@ -245,6 +270,11 @@ def _provenance(summary: RunSummary, ctx: RunContext) -> dict[str, Any]:
             or {"locked test": "none (no test rows: data.test_fraction = 0, the estimators' default)"}
         ),
         "candidate": f"{summary.best_id} of {summary.iterations} (stop: {summary.stop_reason})",
+        "scaffold": f"{summary.scaffold['level']} (aids on: {', '.join(summary.scaffold['aids']) or 'none'})",
+        "harness aids in this model": "; ".join(
+            AID_ACTIONS[aid] for aid in summary.scaffold["best_model_aids"] if aid in AID_ACTIONS
+        )
+        or "none: the LLM wrote every line",
         "generator": summary.generator_model,
         "critic": summary.critic_model,
         "data": f"{dataset.source} (sha256 {dataset.sha256[:16]})",

@@ -12,7 +12,7 @@ unchanged and appends a wrapper that returns 1 - p, so reading it shows exactly 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,13 +57,13 @@ class Repaired:
 
 
 def apply_repairs(
-    code: str, evaluation: Evaluation, evaluate: Callable[[str], Evaluation], repairs: list[str], task: str
+    code: str, evaluation: Evaluation, evaluate: Callable[[str], Evaluation], aids: Collection[str], task: str
 ) -> Repaired:
-    """Apply the enabled repairs that fit this candidate; a repair is kept only when the repaired code
-    runs cleanly (``evaluate`` runs it in the sandbox like any candidate)."""
+    """Apply the repairs among the scaffold ``aids`` that fit this candidate; a repair is kept only when
+    the repaired code runs cleanly (``evaluate`` runs it in the sandbox like any candidate)."""
     train_auc = evaluation.train.get("auc")
     if (
-        "invert_ranking" not in repairs
+        "invert_ranking" not in aids
         or task != "binary"
         or evaluation.kind is not OutcomeKind.OK
         or not ranks_backwards(train_auc)

@@ -73,15 +73,17 @@ def test_columns_with_missing_values_are_not_used_for_a_region() -> None:
 
 
 @pytest.mark.parametrize("channel", [True, False])
-def test_the_finding_reaches_the_feedback_only_with_its_channel(channel: bool) -> None:
+def test_the_finding_reaches_the_feedback_only_with_its_aid(channel: bool) -> None:
     dataset = _dataset(FRAME, (FRAME["x1"] > 0) | IN_BOX)
     evaluation = Evaluation(
         OutcomeKind.OK, validation={"auc": 0.9, "accuracy": 0.9}, train_scores=_linear_scores(FRAME).tolist()
     )
+    aids = ("error_region",) if channel else ()
     evidence = Evidence.of(
-        evaluation, dataset, ROWS, "auc", 0.9, n_misclassified=4, tracebacks=True, error_region=channel
+        evaluation, dataset, ROWS, "auc", 0.9, n_misclassified=4, tracebacks=True, aids=aids
     )
     assert ("the errors concentrate in one region" in evidence.as_feedback()) is channel
+    assert evidence.findings == aids  # the aid that fired is named, for the candidate it shapes
 
 
 def test_a_strong_column_left_out_is_named_instead_of_a_region() -> None:
@@ -98,6 +100,6 @@ def test_a_strong_column_left_out_is_named_instead_of_a_region() -> None:
         n_misclassified=4,
         tracebacks=True,
         code="def predict(df):\n    return df['x2'] * 0 + 0.5\n",
-        error_region=True,
+        aids=("unused_columns", "error_region"),
     ).as_feedback()
     assert "predict does not use x1" in feedback and "the errors concentrate" not in feedback

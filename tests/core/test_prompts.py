@@ -17,12 +17,14 @@ from ibl_agents.critic import Evidence, critic_prompt
 from ibl_agents.dataset import load_dataset
 from ibl_agents.evaluation import Evaluation
 from ibl_agents.generator import (
+    HARNESS_CONSTANTS_MARK,
     BestSoFar,
     add_missing_constants,
     fix_prompt,
     generator_prompt,
     revise_prompt,
     train_constants,
+    without_stated_constants,
 )
 from ibl_agents.icl_prompt import prompt_renderer, train_sample
 from ibl_agents.prompting import render
@@ -130,11 +132,25 @@ def test_renderer_refuses_missing_and_unexpected_variables() -> None:
 def test_constants_the_code_uses_but_did_not_copy_are_defined() -> None:
     constants = "MEAN_WHEN_1 = {'x': 1.0}  # y = 1\nMEAN_WHEN_0 = {'x': -1.0}  # y = 0"
     code = "import numpy as np\n\ndef predict(df):\n    return (df['x'] > MEAN_WHEN_1['x']).astype(float)\n"
-    completed = add_missing_constants(code, constants)
-    assert completed.splitlines()[:3] == ["import numpy as np", "", "MEAN_WHEN_1 = {'x': 1.0}  # y = 1"]
+    completed, defined = add_missing_constants(code, constants)
+    assert completed.splitlines()[:4] == [
+        "import numpy as np",
+        "",
+        HARNESS_CONSTANTS_MARK,  # the harness's lines say so
+        "MEAN_WHEN_1 = {'x': 1.0}  # y = 1",
+    ]
+    assert defined == ["MEAN_WHEN_1"]
     assert "MEAN_WHEN_0" not in completed
     own = "MEAN_WHEN_1 = 3\n\ndef predict(df):\n    return MEAN_WHEN_1\n"
-    assert add_missing_constants(own, constants) == own
+    assert add_missing_constants(own, constants) == (own, [])
+    # Shown again in a revise or fix prompt, the harness's lines and their mark are left out.
+    uses_midpoint = "import numpy as np\n\ndef predict(df):\n    return df['x'] > MIDPOINT['x']"
+    completed, _ = add_missing_constants(uses_midpoint, "MIDPOINT = {'x': 0.0}  # halfway")
+    assert HARNESS_CONSTANTS_MARK in completed
+    shown = without_stated_constants(completed)
+    assert [line for line in shown.splitlines() if line] == [
+        line for line in uses_midpoint.splitlines() if line
+    ]
 
 
 def test_a_data_value_used_as_a_key_is_named() -> None:

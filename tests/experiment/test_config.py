@@ -83,7 +83,7 @@ def test_settings_only_refine_reads_change_the_fingerprints_of_refine_cells_only
         return {cell.id: (cell.strategy, cell.fingerprint()) for cell in cells}
 
     before = fingerprints({})
-    after = fingerprints({"feedback": ["tracebacks", "error_region"], "fix_failures": False, "explore": 2})
+    after = fingerprints({"feedback": ["tracebacks", "critic"], "fix_failures": False, "explore": 2})
     changed = {strategy for cell, (strategy, fingerprint) in before.items() if after[cell][1] != fingerprint}
     assert changed == {"no-critic"}  # a refine arm: stale; one-shot and ICL cells are kept
 

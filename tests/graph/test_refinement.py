@@ -211,15 +211,26 @@ def test_after_exploring_a_failed_last_sample_is_not_fixed(tmp_path, signal_fram
 
 
 @pytest.mark.parametrize("channel", [True, False])
-def test_the_error_region_reaches_the_revision_with_its_channel(
+def test_the_error_region_reaches_the_revision_with_its_aid(
     tmp_path, signal_frame, docker_executor, channel
 ) -> None:
     # x1 > 0 decides the label except in a box (16 % of rows) that is positive too, which the first code
     # misses; it reads x2 too, so no strong column is left out (that finding would go first).
     box = (signal_frame["x1"] < -0.3) & (signal_frame["x2"] > -0.2)
     frame = signal_frame.assign(y=((signal_frame["x1"] > 0) | box).astype(int))
-    feedback = ["tracebacks", "misclassified_rows", "best_code", *(["error_region"] if channel else [])]
+    feedback = ["tracebacks", "misclassified_rows", "best_code"]
+    without = [] if channel else ["error_region"]
     reads_both = PERFECT.replace("df['x1'] > 0", "(df['x1'] > 0) | (df['x2'] > 99)")
-    _, gen, _ = _run(tmp_path, frame, docker_executor, [reads_both, PERFECT], max_iters=2, feedback=feedback)
+    summary, gen, _ = _run(
+        tmp_path,
+        frame,
+        docker_executor,
+        [reads_both, PERFECT],
+        max_iters=2,
+        feedback=feedback,
+        without_aids=without,
+    )
     assert ("the errors concentrate in one region" in gen.prompts[1]) is channel
+    # The candidate written from that feedback records the aid among those that shaped it.
+    assert ("error_region" in summary.candidates[1]["aids"]) is channel
     assert "best code so far" in gen.prompts[1]

@@ -28,7 +28,9 @@ def test_a_backwards_model_is_flipped_and_recorded(tmp_path, signal_frame, docke
 
 
 def test_repairs_off_keeps_the_code_as_written(tmp_path, signal_frame, docker_executor) -> None:
-    summary, _, _ = _run(tmp_path, signal_frame, docker_executor, [BACKWARDS], max_iters=1, repairs=[])
+    summary, _, _ = _run(
+        tmp_path, signal_frame, docker_executor, [BACKWARDS], max_iters=1, without_aids=["invert_ranking"]
+    )
     assert summary.best_code == BACKWARDS and summary.validation["auc"] == 0.0
     assert not (Path(summary.run_dir) / "candidates" / "0001.as_written.py").exists()
 
