@@ -10,7 +10,7 @@ Layout of ``runs/<time>-<name>/``::
     checkpoint.json      LangGraph thread id and checkpoint store (ibl_agents/checkpoints.py)
     checkpoints.sqlite   LangGraph checkpoints (``ibl resume`` continues the thread); not with checkpoint_db
     .running             flock held by the process working on the run
-    summary.json         final metrics, baseline, stop reason, tokens
+    summary.json         final metrics, baselines and harness-only models, stop reason, tokens
     best_model.py        the best code model, standalone, with a provenance header
 
 Files are written atomically (temp file + rename) so a killed run never leaves half a file.

@@ -10,6 +10,10 @@ probabilities in the dataset's class order (logistic regression is multinomial; 
 decision values go through a softmax; a class absent from the train rows gets probability 0). A
 regression target fits each name's regressor (``regression_baselines``: logistic regression -> ridge
 regression, linear SVM -> linear SVR), keyed by the regressor's own name.
+
+Each baseline is also fitted on every labeled row the loop used (``all_labeled_predictions``, issue 13):
+the loop selects code models on the validation labels, so the best code has learned from those rows too,
+and a yardstick fitted on the shown rows alone would flatter it.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from ibl_agents.splits import Splits
 
 BaselineFactory = Callable[[int], Pipeline]  # gets the train size; only k-NN needs it today
 SPLIT_NAMES = ("validation", "test")
+ALL_LABELED = "@all_labeled"  # suffix of a baseline fitted on train + validation rows
 
 
 def logistic_regression(n_train: int) -> Pipeline:
@@ -93,38 +98,56 @@ def baseline_predictions(
     built by hand; ``make_splits`` refuses it) gives every baseline a constant score equal to that class:
     nothing can be learned, and the constant scores AUC 0.5 (chance).
     """
+    return _fitted(dataset, splits.train, _split_rows(splits), names)
+
+
+def all_labeled_predictions(
+    dataset: Dataset, splits: Splits, names: Sequence[str] = DEFAULT_BASELINES
+) -> dict[str, dict[str, np.ndarray]]:
+    """Each named baseline fitted on train + validation rows, keyed ``f"{name}@all_labeled"`` (regression:
+    the regressor's name): ``{key: {"test": ...}}``. Only the test scores mean anything: the validation
+    rows were fitted, so they are not scored and ``baseline_metrics`` gives their split ``{}``."""
+    fitted = _fitted(dataset, splits.train + splits.validation, {"test": splits.test}, names)
+    return {f"{name}{ALL_LABELED}": scores for name, scores in fitted.items()}
+
+
+def _fitted(
+    dataset: Dataset, fit_rows: list[int], scored: dict[str, list[int]], names: Sequence[str]
+) -> dict[str, dict[str, np.ndarray]]:
+    """Each named baseline fitted on ``fit_rows``, with its scores on each row set of ``scored``."""
     _require_known(names)
     if dataset.task == "regression":
-        return _regressions(dataset, splits, names)
+        return _regressions(dataset, fit_rows, scored, names)
     features, labels = dataset.frame, dataset.y.to_numpy()
-    train = labels[splits.train]
-    rows = _split_rows(splits)
+    train = labels[fit_rows]
     predictions: dict[str, dict[str, np.ndarray]] = {}
     for name in names:
         if len(set(train.tolist())) < 2:
             predictions[name] = {
-                split: _constant(dataset, train[0], len(rows[split])) for split in SPLIT_NAMES
+                split: _constant(dataset, train[0], len(rows)) for split, rows in scored.items()
             }
             continue
         model = BASELINES[name](len(train))
-        model.fit(features.iloc[splits.train], train)
+        model.fit(features.iloc[fit_rows], train)
         score = _positive_scores if dataset.task == "binary" else _class_probabilities(len(dataset.classes))
         predictions[name] = {
-            split: score(model, features.iloc[rows[split]]) if rows[split] else np.empty(0)  # no test rows
-            for split in SPLIT_NAMES
+            split: score(model, features.iloc[rows]) if rows else np.empty(0)  # no test rows
+            for split, rows in scored.items()
         }
     return predictions
 
 
-def _regressions(dataset: Dataset, splits: Splits, names: Sequence[str]) -> dict[str, dict[str, np.ndarray]]:
-    features, target, rows = dataset.frame, dataset.y.to_numpy(dtype=float), _split_rows(splits)
+def _regressions(
+    dataset: Dataset, fit_rows: list[int], scored: dict[str, list[int]], names: Sequence[str]
+) -> dict[str, dict[str, np.ndarray]]:
+    features, target = dataset.frame, dataset.y.to_numpy(dtype=float)
     predictions: dict[str, dict[str, np.ndarray]] = {}
     for name in map(regressor_name, names):
-        model = REGRESSORS[name](len(splits.train))
-        model.fit(features.iloc[splits.train], target[splits.train])
+        model = REGRESSORS[name](len(fit_rows))
+        model.fit(features.iloc[fit_rows], target[fit_rows])
         predictions[name] = {
-            split: model.predict(features.iloc[rows[split]]) if rows[split] else np.empty(0)
-            for split in SPLIT_NAMES
+            split: model.predict(features.iloc[rows]) if rows else np.empty(0)
+            for split, rows in scored.items()
         }
     return predictions
 
@@ -139,11 +162,15 @@ def baseline_scores(
 def baseline_metrics(
     dataset: Dataset, splits: Splits, predictions: dict[str, dict[str, np.ndarray]]
 ) -> dict[str, dict[str, dict[str, float]]]:
-    """Metrics of ``baseline_predictions`` output, for callers that also keep the per-row scores."""
+    """Metrics of ``baseline_predictions`` output (or of any scores of that shape), for callers that also
+    keep the per-row scores. A split without rows, or without scores (the validation rows of an
+    ``@all_labeled`` fit, which it was fitted on), gets ``{}``."""
     labels, rows = dataset.y.to_numpy(), _split_rows(splits)
     return {
         name: {
-            split: metrics(labels[rows[split]], scores[split], dataset.task) if rows[split] else {}  # no rows
+            split: metrics(labels[rows[split]], scores[split], dataset.task)
+            if rows[split] and split in scores
+            else {}
             for split in SPLIT_NAMES
         }
         for name, scores in predictions.items()

@@ -51,6 +51,11 @@ class ErrorRegion:
         p = float(np.clip(self.median_probability, PROBABILITY_CLIP, 1 - PROBABILITY_CLIP))
         return round((abs(np.log(p / (1 - p))) + MARGIN) * (1 if self.label == 1 else -1), 1)
 
+    def inside(self, frame: pd.DataFrame) -> np.ndarray:
+        """Which rows of ``frame`` the region holds, read from ``mask`` itself with pandas: the text the note
+        hands the model, rounded thresholds included. A missing value fails its condition (outside)."""
+        return np.asarray(pd.eval(self.mask, local_dict={"df": frame}), dtype=bool)
+
 
 def error_region_note(scores: object, dataset: Dataset, train_rows: list[int]) -> str | None:
     """A sentence naming the region and the rule to add, or None (not binary, or no such region)."""

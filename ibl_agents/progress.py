@@ -13,7 +13,9 @@ from rich.status import Status
 from rich.syntax import Syntax
 from rich.table import Table
 
+from ibl_agents.baselines import ALL_LABELED
 from ibl_agents.refine import RunSummary
+from ibl_agents.regression_baselines import regressor_name
 from ibl_agents.tasks import LOWER_IS_BETTER, REPORTED_METRICS, shown_score
 
 _ACTIVITY = {
@@ -107,9 +109,8 @@ def print_report(console: Console, summary: RunSummary, metric: str, shown_warni
         for name in names:
             table.add_column(f"{split} {name}", justify="right")
     table.add_row("LLM code model", *_cells(summary.validation, names), *_cells(summary.test, names))
-    for name, scores in summary.baselines.items():
-        row = [*_cells(scores["validation"], names), *_cells(scores["test"], names)]
-        table.add_row(name.replace("_", " "), *row)
+    for label, scores in _yardsticks(summary):
+        table.add_row(label, *_cells(scores["validation"], names), *_cells(scores["test"], names))
     console.print(table)
     tokens = "~" if summary.tokens_estimated else ""
     by_node = ", ".join(f"{k} {v:,}" for k, v in summary.tokens_by_node.items())
@@ -123,6 +124,22 @@ def print_report(console: Console, summary: RunSummary, metric: str, shown_warni
     )
     for warning in (w for w in summary.warnings if w not in shown_warnings):
         console.print(f"[yellow]warning:[/] {warning}")
+
+
+def _yardsticks(summary: RunSummary) -> list[tuple[str, dict[str, dict[str, float]]]]:
+    """The rows beside the LLM's: the baselines fitted on the shown rows, the prompt's aids with no LLM,
+    and the linear baseline fitted on every labeled row (the other ``@all_labeled`` fits are in
+    summary.json only, to keep the table short)."""
+    linear = regressor_name("logistic_regression") if summary.task == "regression" else "logistic_regression"
+    shown = [
+        (name.replace("_", " "), scores)
+        for name, scores in summary.baselines.items()
+        if not name.endswith(ALL_LABELED)
+    ]
+    harness = [(f"harness only (no LLM): {name}", scores) for name, scores in summary.harness_only.items()]
+    labeled = summary.baselines.get(linear + ALL_LABELED)
+    all_rows = [(f"{linear.replace('_', ' ')} on all labeled rows", labeled)] if labeled else []
+    return shown + harness + all_rows
 
 
 def _cells(scores: dict[str, float], names: tuple[str, ...]) -> list[str]:

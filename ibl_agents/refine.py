@@ -3,7 +3,8 @@
 Order of work: prepare data (load, audit, split) -> sandbox executor -> chat models -> run directory
 (config, manifest, the checkpoint thread) -> LangGraph loop checkpointing every step (SQLite in the run
 directory, or ``checkpoint_db``) -> locked-test score of the best candidate, baselines on the same rows
--> best_model.py and summary.json. ``complete_run`` is shared with ``ibl resume`` (ibl_agents/resume.py).
+(fitted on the shown rows and on all labeled rows) and the harness-only models (the prompt's aids with no
+LLM) -> best_model.py and summary.json. ``complete_run`` is shared with ``ibl resume`` (ibl_agents/resume.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from graphs.context import RunContext
 from graphs.refinement import build_refinement_graph
 from graphs.state import RefinementState
 from ibl_agents.artifacts import best_model_source, candidate_path, new_run_dir, write_json, write_text
-from ibl_agents.baselines import baseline_metrics, baseline_predictions
+from ibl_agents.baselines import all_labeled_predictions, baseline_metrics, baseline_predictions
 from ibl_agents.checkpoints import (
     RunThread,
     checked_checkpoint_db,
@@ -31,6 +32,7 @@ from ibl_agents.checkpoints import (
 from ibl_agents.config import RefineConfig
 from ibl_agents.data_loading import prepare_data
 from ibl_agents.evaluation import score_on_rows
+from ibl_agents.harness_only import harness_only_predictions
 from ibl_agents.memorisation import check_memorisation
 from ibl_agents.pricing import unpriced
 from ibl_agents.providers import ChatModels
@@ -76,6 +78,10 @@ class RunSummary:
     # How much the harness helped (ibl_agents.scaffold): level, aids enabled, how many candidates each aid
     # shaped, and the aids behind the best model. Older summaries: {} (they ran the full level).
     scaffold: dict[str, Any] = field(default_factory=dict)
+    # The prompt's aids applied with no LLM (ibl_agents.harness_only), scored like ``baselines``; older
+    # summaries have none. ``harness_region``: the error region ``template+region`` added, or None.
+    harness_only: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    harness_region: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -169,8 +175,10 @@ def _summarize(state: RefinementState, ctx: RunContext, warnings: list[str], sta
         if not held_out.ok:
             warnings.append(f"best model failed on the locked test split: {held_out.message}")
     memorisation = _memorisation(best_code, ctx, warnings)
-    fitted = baseline_predictions(ctx.dataset, ctx.splits, ctx.config.loop.baselines)
-    baselines = baseline_metrics(ctx.dataset, ctx.splits, fitted)
+    names = ctx.config.loop.baselines
+    fitted = baseline_predictions(ctx.dataset, ctx.splits, names)
+    fitted |= all_labeled_predictions(ctx.dataset, ctx.splits, names)  # only their test split is scored
+    harness = harness_only_predictions(ctx.dataset, ctx.splits)
     write_json(  # per-row test scores (multiclass: one row of class probabilities): for paired comparisons
         ctx.run_dir / "predictions.json",
         {
@@ -180,6 +188,7 @@ def _summarize(state: RefinementState, ctx: RunContext, warnings: list[str], sta
             "labels": ctx.dataset.y.to_numpy()[ctx.splits.test].tolist(),
             "best": best_scores,
             "baselines": {name: scores["test"].tolist() for name, scores in fitted.items()},
+            "harness_only": {name: scores["test"].tolist() for name, scores in harness.predictions.items()},
         },
     )
     missing_prices = unpriced([ctx.models.generator_name, ctx.models.critic_name])
@@ -198,7 +207,9 @@ def _summarize(state: RefinementState, ctx: RunContext, warnings: list[str], sta
         best_code=best_code,
         validation=validation,
         test=test,
-        baselines=baselines,
+        baselines=baseline_metrics(ctx.dataset, ctx.splits, fitted),
+        harness_only=baseline_metrics(ctx.dataset, ctx.splits, harness.predictions),
+        harness_region=harness.region_json(),
         tokens_used=state.get("tokens_used", 0),
         tokens_by_node=state.get("tokens_by_node", {}),
         tokens_estimated=state.get("estimated_tokens", False),

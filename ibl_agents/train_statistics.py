@@ -18,7 +18,9 @@ failure and is the cheapest strong hint a model can use. Each constant is one li
   ``CORRELATION`` (of each feature with the target: the sign and strength of a linear term).
 
 ``stated_statistics`` lists the per-column numbers those constants state, for ``shown_rows``: a code model
-that writes them back uses the prompt rather than copying rows.
+that writes them back uses the prompt rather than copying rows. The ``*_summaries`` functions compute the
+numbers once, for the prompt's text and for the harness-only models (``harness_only``) that apply them
+with no LLM.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def binary_constants(frame: pd.DataFrame, y: pd.Series, target: str, labels: tup
     if numeric.empty:
         return NO_NUMERIC
     positive, negative = labels
-    midpoint, separation, spread = _binary_summaries(numeric, y)
+    midpoint, separation, spread = binary_summaries(numeric, y)
     return "\n".join(
         [
             f"MIDPOINT = {_mapping(midpoint)}  # halfway between the averages of rows with {target} = "
@@ -66,10 +68,10 @@ def binary_constants(frame: pd.DataFrame, y: pd.Series, target: str, labels: tup
 
 def separations(frame: pd.DataFrame, y: pd.Series) -> pd.Series:
     """``SEPARATION`` of the binary prompt per numeric column of ``frame`` (``y``: 1 = positive class)."""
-    return _binary_summaries(frame.select_dtypes(include="number"), y)[1]
+    return binary_summaries(frame.select_dtypes(include="number"), y)[1]
 
 
-def _binary_summaries(numeric: pd.DataFrame, y: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+def binary_summaries(numeric: pd.DataFrame, y: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(midpoint, separation, spread) per numeric column; a constant column separates nothing."""
     is_positive = y.to_numpy() == 1
     means_1, means_0 = numeric[is_positive].mean(), numeric[~is_positive].mean()
@@ -83,35 +85,52 @@ def multiclass_constants(frame: pd.DataFrame, y: pd.Series, target: str, classes
     numeric = frame.select_dtypes(include="number")
     if numeric.empty:
         return "\n".join([*lines, NO_NUMERIC])
-    labels = y.to_numpy()
-    by_class = ", ".join(
-        f"{name!r}: {_mapping(numeric[labels == index].mean())}" for index, name in enumerate(classes)
-    )
+    means, spread = multiclass_summaries(numeric, y, len(classes))
+    by_class = ", ".join(f"{name!r}: {_mapping(means.iloc[index])}" for index, name in enumerate(classes))
     return "\n".join(
         [
             *lines,
             f"MEAN_BY_CLASS = {{{by_class}}}  # feature averages of the training rows of each {target} class",
-            f"SPREAD = {_mapping(numeric.std())}  # standard deviation over all training rows",
+            f"SPREAD = {_mapping(spread)}  # standard deviation over all training rows",
         ]
     )
 
 
+def multiclass_summaries(
+    numeric: pd.DataFrame, y: pd.Series, n_classes: int
+) -> tuple[pd.DataFrame, pd.Series]:
+    """(``MEAN_BY_CLASS``, one row per class index, and ``SPREAD``); a class absent from ``y``: NaN means."""
+    labels = y.to_numpy()
+    means = pd.DataFrame(
+        [numeric[labels == index].mean() for index in range(n_classes)], columns=numeric.columns
+    )
+    return means, numeric.std()
+
+
 def regression_constants(frame: pd.DataFrame, y: pd.Series, target: str) -> str:
-    lines = [
-        f"TARGET_MEAN = {y.mean():.4g}  # average {target} of the training rows",
-        f"TARGET_SPREAD = {y.std():.4g}  # standard deviation of {target} over the training rows",
-    ]
     numeric = frame.select_dtypes(include="number")
+    target_mean, target_spread, mean, spread, correlation = regression_summaries(numeric, y)
+    lines = [
+        f"TARGET_MEAN = {target_mean:.4g}  # average {target} of the training rows",
+        f"TARGET_SPREAD = {target_spread:.4g}  # standard deviation of {target} over the training rows",
+    ]
     if numeric.empty:
         return "\n".join([*lines, NO_NUMERIC])
     return "\n".join(
         [
             *lines,
-            f"MEAN = {_mapping(numeric.mean())}  # feature averages over all training rows",
-            f"SPREAD = {_mapping(numeric.std())}  # standard deviation over all training rows",
-            f"CORRELATION = {_mapping(_correlations(numeric, y))}  # of each feature with {target}, -1 .. 1",
+            f"MEAN = {_mapping(mean)}  # feature averages over all training rows",
+            f"SPREAD = {_mapping(spread)}  # standard deviation over all training rows",
+            f"CORRELATION = {_mapping(correlation)}  # of each feature with {target}, -1 .. 1",
         ]
     )
+
+
+def regression_summaries(
+    numeric: pd.DataFrame, y: pd.Series
+) -> tuple[float, float, pd.Series, pd.Series, pd.Series]:
+    """(``TARGET_MEAN``, ``TARGET_SPREAD``, ``MEAN``, ``SPREAD``, ``CORRELATION``) of the train rows."""
+    return float(y.mean()), float(y.std()), numeric.mean(), numeric.std(), _correlations(numeric, y)
 
 
 def stated_statistics(frame: pd.DataFrame, y: pd.Series, task: str) -> list[pd.Series]:
@@ -122,7 +141,7 @@ def stated_statistics(frame: pd.DataFrame, y: pd.Series, task: str) -> list[pd.S
         return [numeric.std(), numeric.mean()]
     if task == "multiclass":
         return [numeric.std(), *(numeric[labels == index].mean() for index in np.unique(labels))]
-    return list(_binary_summaries(numeric, y))
+    return list(binary_summaries(numeric, y))
 
 
 def _correlations(numeric: pd.DataFrame, y: pd.Series) -> pd.Series:

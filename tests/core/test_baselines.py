@@ -1,4 +1,5 @@
-"""Baselines: fitted on the LLM's train rows only, one registry, no crash on tiny or one-class train sets."""
+"""Baselines: fitted on the LLM's train rows (and on all labeled rows), one registry, no crash on tiny or
+one-class train sets."""
 
 from __future__ import annotations
 
@@ -6,7 +7,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ibl_agents.baselines import BASELINES, baseline_predictions, baseline_scores, linear_svm
+from ibl_agents.baselines import (
+    BASELINES,
+    all_labeled_predictions,
+    baseline_metrics,
+    baseline_predictions,
+    baseline_scores,
+    linear_svm,
+    logistic_regression,
+)
 from ibl_agents.config import BASELINE_NAMES, DataConfig
 from ibl_agents.data_loading import prepare_data
 from ibl_agents.dataset import Dataset, load_dataset
@@ -119,3 +128,42 @@ def test_categorical_and_empty_columns_are_encoded_without_warnings() -> None:
 
 def test_config_lists_exactly_the_registered_baselines() -> None:
     assert tuple(BASELINES) == BASELINE_NAMES
+
+
+def _inverted_train_frame() -> tuple[Dataset, Splits]:
+    """Four train rows whose labels run against x; the 100 validation and 40 test rows follow x > 0."""
+    x = np.r_[[-2.0, -1.0, 1.0, 2.0], np.random.default_rng(3).normal(size=140)]
+    y = (x > 0).astype(int)
+    y[:4] = 1 - y[:4]
+    dataset = load_dataset(pd.DataFrame({"x": x, "y": y}), "y")
+    return dataset, Splits(train=[0, 1, 2, 3], folds=[list(range(4, 104))], test=list(range(104, 144)))
+
+
+def test_all_labeled_baselines_are_fitted_on_train_and_validation_rows() -> None:
+    dataset, splits = _inverted_train_frame()
+    fitted = all_labeled_predictions(dataset, splits, ALL)
+    assert list(fitted) == [f"{name}@all_labeled" for name in ALL]
+    scores = baseline_metrics(dataset, splits, baseline_predictions(dataset, splits, ALL) | fitted)
+    assert scores["logistic_regression"]["test"]["auc"] < 0.1  # the shown rows alone teach it backwards
+    for name in ALL:
+        assert scores[f"{name}@all_labeled"]["test"]["auc"] > 0.9, name
+        assert scores[f"{name}@all_labeled"]["validation"] == {}  # in-sample: not scored
+    labeled = splits.train + splits.validation
+    by_hand = logistic_regression(len(labeled)).fit(dataset.frame.iloc[labeled], dataset.y.iloc[labeled])
+    np.testing.assert_allclose(
+        fitted["logistic_regression@all_labeled"]["test"],
+        by_hand.predict_proba(dataset.frame.iloc[splits.test])[:, 1],
+    )
+
+
+def test_all_labeled_regressions_are_keyed_by_the_regressor() -> None:
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=60)
+    dataset = load_dataset(
+        pd.DataFrame({"x": x, "y": 2 * x + rng.normal(0, 0.1, size=60)}), "y", task="regression"
+    )
+    splits = Splits(train=list(range(10)), folds=[list(range(10, 40))], test=list(range(40, 60)))
+    fitted = all_labeled_predictions(dataset, splits, ["logistic_regression", "linear_svm"])
+    assert list(fitted) == ["ridge_regression@all_labeled", "linear_svr@all_labeled"]
+    assert fitted["ridge_regression@all_labeled"]["test"].shape == (20,)
+    assert baseline_metrics(dataset, splits, fitted)["ridge_regression@all_labeled"]["test"]["r2"] > 0.9

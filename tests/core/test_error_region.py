@@ -46,6 +46,14 @@ def test_names_the_box_of_missed_positives_and_its_rule_fixes_them() -> None:
     assert f"score += {region.shift} * ({region.mask}).to_numpy()" in note
 
 
+def test_inside_reads_the_mask_text_on_any_frame_and_a_missing_value_is_outside() -> None:
+    region = find_error_region(_linear_scores(FRAME), _dataset(FRAME, (FRAME["x1"] > 0) | IN_BOX), ROWS)
+    assert region is not None and region.inside(FRAME).tolist() == IN_BOX.tolist()
+    other = pd.DataFrame({"x2": [1.0, 1.0, np.nan], "x1": [-2.0, 2.0, -2.0]}, index=[7, 3, 5])
+    assert region.inside(other).tolist() == [True, False, False]
+    assert region.inside(FRAME.iloc[:0]).shape == (0,)
+
+
 def test_false_positives_get_a_rule_that_lowers_them() -> None:
     dataset = _dataset(FRAME, (FRAME["x1"] > 0) & ~((FRAME["x1"] > 1) & (FRAME["x2"] <= 0)))
     region = find_error_region(_linear_scores(FRAME), dataset, ROWS)

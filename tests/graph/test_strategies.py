@@ -81,8 +81,14 @@ def test_predictions_file_lines_up_best_and_baselines_with_test_rows(
     n = len(saved["test_rows"])
     assert n > 0 and len(saved["labels"]) == n and len(saved["best"]) == n
     assert saved["best"] == [float(label) for label in saved["labels"]]  # PERFECT thresholds x1 at 0
-    assert set(saved["baselines"]) == set(summary.baselines) and len(summary.baselines) == 5
+    assert set(saved["baselines"]) == set(summary.baselines) and len(summary.baselines) == 10  # 5 of each fit
     assert all(len(scores) == n for scores in saved["baselines"].values())
+    assert summary.baselines["logistic_regression@all_labeled"]["validation"] == {}  # fitted on those rows
+    assert set(saved["harness_only"]) == set(summary.harness_only) == {"template", "template+region"}
+    assert all(len(scores) == n for scores in saved["harness_only"].values())
+    assert summary.harness_only["template"]["test"]["auc"] > 0.9  # x1 decides y: the aids alone find it
+    recorded = json.loads((Path(summary.run_dir) / "summary.json").read_text())
+    assert recorded["harness_only"] == summary.harness_only and "harness_region" in recorded
 
 
 def _memorising_reply(prompt: str) -> str:

@@ -123,19 +123,23 @@ def test_multiclass_run_names_each_bad_output_and_keeps_the_valid_model(
         "log_loss": pytest.approx(0.0, abs=1e-12),
     }
     assert set(summary.validation) == {"macro_f1", "accuracy", "log_loss"}
-    assert set(summary.baselines) == {
+    learners = [
         "logistic_regression",
         "k_nearest_neighbors",
         "linear_svm",
         "decision_tree",
         "gradient_boosting",
-    }
+    ]
+    assert set(summary.baselines) == {*learners, *(f"{name}@all_labeled" for name in learners)}
     assert summary.baselines["logistic_regression"]["test"]["accuracy"] > 0.8
+    assert list(summary.harness_only) == ["template"] and summary.harness_region is None  # region: binary
+    assert summary.harness_only["template"]["test"]["accuracy"] > 0.8
     run_dir = Path(summary.run_dir)
     predictions = json.loads((run_dir / "predictions.json").read_text())
     assert predictions["classes"] == ["high", "low", "mid"] and predictions["task"] == "multiclass"
     assert np.asarray(predictions["best"]).shape == (len(predictions["test_rows"]), 3)
     assert np.asarray(predictions["baselines"]["linear_svm"]).shape == (len(predictions["test_rows"]), 3)
+    assert np.asarray(predictions["harness_only"]["template"]).shape == (len(predictions["test_rows"]), 3)
     labels = np.asarray(predictions["labels"])
     assert (np.asarray(predictions["best"]).argmax(axis=1) == labels).all()
     manifest = json.loads((run_dir / "manifest.json").read_text())
@@ -180,17 +184,20 @@ def test_regression_run_names_bad_output_and_the_direction_of_errors(
 
     assert summary.best_id == "0004" and summary.test["rmse"] == pytest.approx(0.0, abs=1e-9)
     assert set(summary.test) == {"r2", "rmse", "mae"}
-    assert set(summary.baselines) == {
+    regressors = [
         "ridge_regression",
         "k_nearest_neighbors",
         "linear_svr",
         "decision_tree",
         "gradient_boosting",
-    }
+    ]
+    assert set(summary.baselines) == {*regressors, *(f"{name}@all_labeled" for name in regressors)}
     assert summary.baselines["ridge_regression"]["test"]["r2"] > 0.9
+    assert summary.harness_only["template"]["test"]["r2"] > 0.9  # y = 3 x1: CORRELATION 1 says it all
     run_dir = Path(summary.run_dir)
     predictions = json.loads((run_dir / "predictions.json").read_text())
     assert predictions["classes"] == [] and len(predictions["best"]) == len(predictions["test_rows"])
+    assert len(predictions["harness_only"]["template"]) == len(predictions["test_rows"])
     assert summary.memorisation["notes"] == [
         "lookup entries and label sequences need class labels: not checked"
     ]
