@@ -335,6 +335,9 @@ def experiment(
 @app.command("report")
 def report_command(
     directory: Annotated[Path, typer.Argument(help="Experiment directory (runs/exp-<name>/).")],
+    out: Annotated[
+        Path | None, typer.Option(help="Write the report here instead (e.g. results/<name>/ to commit it).")
+    ] = None,
 ) -> None:
     """Tables and plots of an experiment: report.md, report.html (self-contained), plots/, cells.csv.
 
@@ -343,7 +346,7 @@ def report_command(
     from ibl_agents.report import build_report
 
     try:
-        html = build_report(directory)
+        html = build_report(directory, out)
     except IblError as exc:
         raise _fail(str(exc)) from None
     console.print(str(html.with_name("report.md")), highlight=False, soft_wrap=True)

@@ -19,21 +19,24 @@ from ibl_agents.report.sections import report_sections
 from ibl_agents.report.tables import cells_table
 
 
-def build_report(directory: Path | str) -> Path:
-    """Write report.md, report.html, plots/ and cells.csv into the experiment directory; return the HTML."""
+def build_report(directory: Path | str, out: Path | str | None = None) -> Path:
+    """Write report.md, report.html, plots/ and cells.csv into ``out`` (default: the experiment directory;
+    ``results/<name>/`` for a report to commit); return the HTML."""
     directory = Path(directory).resolve()
     records = load_records(directory)
     if not records.cells:
         raise ConfigError(
             f"{directory} has no finished cell yet ({records.pending} planned); run `ibl experiment` first"
         )
-    sections = report_sections(records, directory / "plots")
-    cells_table(records).to_csv(directory / "cells.csv", index=False)
+    target = Path(out).resolve() if out is not None else directory
+    target.mkdir(parents=True, exist_ok=True)
+    sections = report_sections(records, target / "plots")
+    cells_table(records).to_csv(target / "cells.csv", index=False)
     title = f"Experiment {records.description['name']}"
     intro = (
         f"{len(records.cells)} finished cells"
         + (f", {records.pending} still pending (not counted)" if records.pending else "")
         + f"; report built {time.strftime('%Y-%m-%d %H:%M')}. One row per cell: cells.csv."
     )
-    write_markdown(directory / "report.md", title, intro, sections)
-    return write_html(directory / "report.html", title, intro, sections)
+    write_markdown(target / "report.md", title, intro, sections)
+    return write_html(target / "report.html", title, intro, sections)
