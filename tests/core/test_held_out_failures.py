@@ -18,8 +18,9 @@ from ibl_agents.critic import Evidence, critic_prompt
 from ibl_agents.dataset import Dataset, load_dataset
 from ibl_agents.evaluation import Evaluation, evaluate_candidate
 from ibl_agents.generator import fix_prompt
+from ibl_agents.held_out_failures import withheld
 from ibl_agents.splits import Splits
-from sandbox.results import OutcomeKind
+from sandbox.results import ExecutionResult, OutcomeKind
 from tests.fakes import InProcessExecutor
 
 CANARY = "zqx-canary-4471"
@@ -146,3 +147,45 @@ def test_a_data_value_used_as_a_key_on_held_out_rows_is_not_named_as_a_column() 
     evidence = Evidence.of(evaluation, dataset, SPLITS.train, "auc", None, n_misclassified=4, tracebacks=True)
     assert evidence.notes == [f"the code failed (runtime_error): {evaluation.message}"]
     assert "a new category" in evaluation.message  # what to look for, in place of the value
+
+
+def test_only_places_in_the_code_survive_of_a_held_out_traceback() -> None:
+    pandas_base = "/usr/local/lib/python3.11/site-packages/pandas/core/indexes/base.py"
+    code = "import numpy as np\n\ndef predict(df):\n    return df[df['deck'].iloc[0]]\n"
+    detail = (
+        f"   x1  deck\n0  {CANARY_NUMBER}  {CANARY}\n"  # what the code printed before it broke
+        "Traceback (most recent call last):\n"
+        f'  File "{pandas_base}", line 3805, in get_loc\n'
+        "    return self._engine.get_loc(casted_key)\n"
+        f"KeyError: '{CANARY}'\n\n"
+        "The above exception was the direct cause of the following exception:\n\n"
+        "Traceback (most recent call last):\n"
+        '  File "<candidate>", line 4, in predict\n'
+        f"    return df['{CANARY}']  # the sandbox's echo, not the code\n"
+        "           ~~^^^^^^^^^^\n"
+        f"KeyError: '{CANARY}'\n"
+    )
+    message = f"predict on frame 'validation_0' raised KeyError: '{CANARY}'"
+    shown = withheld(ExecutionResult(OutcomeKind.RUNTIME_ERROR, message=message, detail=detail), code)
+    assert shown[0].startswith("predict raised KeyError on held-out rows, though the training rows ran:")
+    assert shown[1] == (
+        "Traceback (most recent call last):\n"
+        f'  File "{pandas_base}", line 3805, in get_loc\n'
+        "The above exception was the direct cause of the following exception:\n"
+        "Traceback (most recent call last):\n"
+        '  File "<candidate>", line 4, in predict\n'
+        "    return df[df['deck'].iloc[0]]\n"
+        "KeyError (its message is withheld)"
+    )
+
+
+def test_a_held_out_timeout_keeps_its_kind_and_none_of_what_was_printed() -> None:
+    printed = f"{CANARY} {CANARY_NUMBER}\n" * 3
+    result = ExecutionResult(
+        OutcomeKind.TIMEOUT, message="did not finish within 30 s (killed)", detail=printed
+    )
+    assert withheld(result, GOOD) == (
+        "on held-out rows, though the training rows ran; their values are withheld, and so is the error's"
+        " own text",
+        "",
+    )
