@@ -97,7 +97,10 @@ def run_in_sandbox(
 
 
 def evaluate_candidate(code: str, dataset: Dataset, splits: Splits, executor: Executor) -> Evaluation:
-    """Judge ``code``: the train rows' run first, the validation folds' run only once that one is valid."""
+    """Judge ``code``: the train rows' run first, the validation folds' run only once that one is valid.
+
+    Each run has the executor's whole time limit; the duration is their sum.
+    """
     violation = check_contract(code, dataset.target)
     if violation is not None:
         return Evaluation(violation.kind, violation.message)
