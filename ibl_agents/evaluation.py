@@ -1,8 +1,13 @@
-"""One candidate, judged: static contract -> sandbox on every validation fold -> host scoring.
+"""One candidate, judged: static contract -> sandbox on the train rows, then on every validation fold ->
+host scoring.
 
 Frames sent to the sandbox hold feature columns only; validation labels stay here. Train rows are run
-too (their labels are already in the prompt) so the critic can show misclassified train rows. The
-locked test split is not touched during the loop: it is scored once, for the report, at the end.
+too (their labels are already in the prompt) so the critic can show misclassified train rows. They run
+first and alone, in a sandbox run that never holds a held-out row: code that fails everywhere fails on
+them, with an error text the LLM may read in full. A failure on the validation folds reaches it only as
+``held_out_failures`` rebuilds it (the exception type and the code lines), so no error text can carry a
+held-out value into a prompt. The locked test split is not touched during the loop: it is scored once,
+for the report, at the end.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import pandas as pd
 
 from ibl_agents.contract import check_contract
 from ibl_agents.dataset import Dataset
+from ibl_agents.held_out_failures import rule_broken, withheld
 from ibl_agents.prediction_checks import PredictionCheck, check_predictions
 from ibl_agents.scoring import FAILED_SCORE, metrics, pooled_and_folds
 from ibl_agents.splits import Splits
@@ -29,11 +35,15 @@ _FRAME_NAME = re.compile(r"on frame '[^']+'")
 
 @dataclass
 class Evaluation:
-    """What the loop and the critic need to know about one candidate."""
+    """What the loop and the critic need to know about one candidate.
+
+    ``message`` and ``detail`` are what the LLM is shown of a failure (the critic, the fix prompt, the
+    candidate's JSON it is read back from): of a failure on held-out rows, only what ``withheld`` keeps.
+    """
 
     kind: OutcomeKind
     message: str = ""
-    detail: str = ""
+    detail: str = ""  # a trimmed traceback or stderr tail
     validation: dict[str, float] = field(default_factory=dict)  # pooled over all folds
     folds: list[dict[str, float]] = field(default_factory=list)
     train: dict[str, float] = field(default_factory=dict)
@@ -87,38 +97,51 @@ def run_in_sandbox(
 
 
 def evaluate_candidate(code: str, dataset: Dataset, splits: Splits, executor: Executor) -> Evaluation:
+    """Judge ``code``: the train rows' run first, the validation folds' run only once that one is valid.
+
+    Each run has the executor's whole time limit; the duration is their sum.
+    """
     violation = check_contract(code, dataset.target)
     if violation is not None:
         return Evaluation(violation.kind, violation.message)
-    frames = {fold_name(i): _features(dataset, rows) for i, rows in enumerate(splits.folds)}
-    frames[TRAIN_FRAME] = _features(dataset, splits.train)
-    result = run_in_sandbox(executor, code, frames, dataset)
-    if result.kind is not OutcomeKind.OK:
-        message = _FRAME_NAME.sub("on held-out rows", result.message)  # frame names only confuse the critic
-        return Evaluation(result.kind, message, result.detail, duration_s=result.duration_s)
-    return _score(result, dataset, splits)
-
-
-def _score(result: ExecutionResult, dataset: Dataset, splits: Splits) -> Evaluation:
-    labels = dataset.y.to_numpy()
-    named = [(fold_name(i), rows) for i, rows in enumerate(splits.folds)] + [(TRAIN_FRAME, splits.train)]
-    for name, rows in named:
-        check = _check(result, name, len(rows), dataset)
+    train = run_in_sandbox(executor, code, {TRAIN_FRAME: _features(dataset, splits.train)}, dataset)
+    if train.kind is not OutcomeKind.OK:
+        message = _FRAME_NAME.sub("on the training rows", train.message)  # frame names confuse the critic
+        return Evaluation(train.kind, message, train.detail, duration_s=train.duration_s)
+    check = _check(train, TRAIN_FRAME, len(splits.train), dataset)
+    if check.kind is not OutcomeKind.OK:
+        return Evaluation(check.kind, f"on the training rows: {check.message}", duration_s=train.duration_s)
+    folds = {fold_name(i): _features(dataset, rows) for i, rows in enumerate(splits.folds)}
+    held_out = run_in_sandbox(executor, code, folds, dataset)
+    duration = train.duration_s + held_out.duration_s
+    if held_out.kind is OutcomeKind.SANDBOX_ERROR:  # ours, not the code's: it stops the run, for the user
+        return Evaluation(held_out.kind, held_out.message, held_out.detail, duration_s=duration)
+    if held_out.kind is not OutcomeKind.OK:
+        return Evaluation(held_out.kind, *withheld(held_out, code), duration_s=duration)
+    for name, rows in zip(folds, splits.folds, strict=True):
+        check = _check(held_out, name, len(rows), dataset)
         if check.kind is not OutcomeKind.OK:
-            return Evaluation(check.kind, f"on {name}: {check.message}", duration_s=result.duration_s)
+            return Evaluation(check.kind, rule_broken(check.rule), duration_s=duration)
+    return _score(train, held_out, dataset, splits, duration)
+
+
+def _score(
+    train: ExecutionResult, held_out: ExecutionResult, dataset: Dataset, splits: Splits, duration_s: float
+) -> Evaluation:
+    labels = dataset.y.to_numpy()
     pooled, per_fold = pooled_and_folds(
         [labels[rows] for rows in splits.folds],
-        [np.asarray(result.predictions[fold_name(i)]) for i in range(len(splits.folds))],
+        [np.asarray(held_out.predictions[fold_name(i)]) for i in range(len(splits.folds))],
         dataset.task,
     )
-    train_scores = result.predictions[TRAIN_FRAME]
+    train_scores = train.predictions[TRAIN_FRAME]
     return Evaluation(
         OutcomeKind.OK,
         validation=pooled,
         folds=per_fold,
         train=metrics(labels[splits.train], np.asarray(train_scores), dataset.task),
         train_scores=list(train_scores),
-        duration_s=result.duration_s,
+        duration_s=duration_s,
     )
 
 

@@ -19,7 +19,7 @@ UNIFORM = [[1 / 3] * 3] * 4
 @pytest.mark.parametrize(
     ("predictions", "message"),
     [
-        ([[0.5, 0.5]] * 4, "returned shape (4, 2), expected (4, 3): one probability per class per row"),
+        ([[0.5, 0.5]] * 4, "returned shape (4, 2), expected (4, 3); one probability per class per row"),
         ([0.2, 0.3, 0.5, 0.1], "returned shape (4,), expected (4, 3)"),
         (UNIFORM[:3], "returned shape (3, 3), expected (4, 3)"),
         (

@@ -20,6 +20,12 @@ PERFECT = "import numpy as np\n\ndef predict(df):\n    return np.where(df['x1'] 
 PERFECT_SHORT = "def predict(df):\n    return (df['x1'] > 0).astype(float)\n"
 WEAK = "import numpy as np\n\ndef predict(df):\n    return 1 / (1 + np.exp(-df['x2'].to_numpy()))\n"
 BROKEN = "def predict(df):\n    return df['z'] * 0\n"
+# Quote the first row they get: everywhere, or only on a validation fold (~27 rows; the train rows are 80).
+CRASH_QUOTING_A_ROW = "def predict(df):\n    raise ValueError(f'bad row {df.iloc[0].to_dict()}')\n"
+HELD_OUT_CRASH = (
+    "def predict(df):\n    if len(df) < 50:\n        raise ValueError(f'bad row {df.iloc[0].to_dict()}')\n"
+    "    return (df['x1'] > 0).astype(float)\n"
+)
 CRITIC = "- use the column x1 with a threshold at 0"
 
 
@@ -181,6 +187,47 @@ def test_no_validation_or_test_row_ever_reaches_a_prompt(tmp_path, signal_frame,
     assert shown, "canary check is void: no train row code appears in any prompt"
     leaked = [i for i in held_out if str(signal_frame["row_code"][i]) in prompts]
     assert leaked == []
+
+
+@pytest.mark.parametrize("fix_failures", [True, False])
+def test_a_crash_on_validation_rows_reaches_no_prompt_with_their_values(
+    tmp_path, signal_frame, docker_executor, fix_failures
+) -> None:
+    summary, gen, critic = _run(
+        tmp_path,
+        signal_frame,
+        docker_executor,
+        [HELD_OUT_CRASH, PERFECT],
+        max_iters=2,
+        fix_failures=fix_failures,
+    )
+    assert [c["kind"] for c in summary.candidates] == ["runtime_error", "ok"]
+    run_dir = Path(summary.run_dir)
+    splits = json.loads((run_dir / "manifest.json").read_text())["splits"]
+    fold = signal_frame.drop(columns=["y"]).iloc[splits["folds"][0]].reset_index(drop=True)
+    raw = docker_executor.run(HELD_OUT_CRASH, {"validation_0": fold}).message
+    assert str(fold["row_code"][0]) in raw, "canary check is void: the sandbox's own message quotes no row"
+    read_back = [
+        path.read_text() for folder in ("candidates", "feedback") for path in (run_dir / folder).iterdir()
+    ]
+    shown = "\n".join(gen.prompts + critic.prompts + read_back)
+    train = set(splits["train"])
+    leaked = [
+        i for i in range(len(signal_frame)) if i not in train and str(signal_frame["row_code"][i]) in shown
+    ]
+    assert leaked == []
+    told = gen.prompts[1]  # the fix prompt, or the rewrite after the critic
+    assert "predict raised ValueError on held-out rows" in told
+    assert not fix_failures or "raise ValueError(f'bad row {df.iloc[0].to_dict()}')" in told
+
+
+def test_a_crash_everywhere_is_told_from_a_train_row(tmp_path, signal_frame, docker_executor) -> None:
+    summary, gen, _ = _run(
+        tmp_path, signal_frame, docker_executor, [CRASH_QUOTING_A_ROW, PERFECT], max_iters=2
+    )
+    first_train_row = json.loads((Path(summary.run_dir) / "manifest.json").read_text())["splits"]["train"][0]
+    assert "predict on the training rows raised ValueError: bad row" in gen.prompts[1]
+    assert str(signal_frame["row_code"][first_train_row]) in gen.prompts[1]  # its message, kept
 
 
 def test_failures_before_the_first_valid_model_are_not_a_plateau(

@@ -168,7 +168,8 @@ def test_killed_in_a_model_call_resumes_without_repeating_finished_steps(
 
 def test_killed_in_the_sandbox_keeps_the_finished_generation(tmp_path, data_file, docker_executor) -> None:
     first = ScriptedChatModel(script=[fenced(code) for code in CODES])
-    executor = CountingExecutor(docker_executor, die_on_run=3)  # candidate 3 is written, then the kill
+    # Runs: 1 candidate 1 (fails on the train rows), 2-3 candidate 2 (train rows, then the folds), 4 the kill
+    executor = CountingExecutor(docker_executor, die_on_run=4)  # candidate 3 is written, then the kill
     refused: list[str] = []
 
     def resume_while_running(event: dict) -> None:

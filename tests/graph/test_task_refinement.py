@@ -100,8 +100,8 @@ def test_multiclass_run_names_each_bad_output_and_keeps_the_valid_model(
     kinds = [c["kind"] for c in summary.candidates]
     assert kinds == ["invalid_output"] * 5 + ["ok", "ok"]
     expected = [
-        "2), expected (32, 3): one row per df row, one column per class in the order [high, low, mid]",
-        "returned shape (32,), expected (32, 3)",
+        "2), expected (96, 3): one row per df row, one column per class in the order [high, low, mid]",
+        "returned shape (96,), expected (96, 3)",
         "NaN or infinite probabilities in",
         "negative probabilities",
         "rows that sum to 1.5 .. 1.5",
