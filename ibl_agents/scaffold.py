@@ -23,7 +23,10 @@ Aids, in the order the loop meets them:
 - ``unused_columns``: feedback that names a strong column the code leaves out, with the term to add.
 - ``error_region``: feedback that names the box where the training errors concentrate, with the line to add.
 
-Levels: ``bare`` (the paper's prompt: the task, the rows, one sentence of contract; nothing else),
+Levels: ``bare`` (the paper's prompt: the task, the rows, one sentence of contract; nothing else; the
+sentence keeps the paper's own conditions, "without using a machine learning model ... based on logic" and
+"you do not need to provide examples", from its authors' ``IBLMClassifier`` prompt, but not its empty
+``iterrows`` skeleton, which is a shape to fill),
 ``contract`` (+ the detailed contract and demo-code stripping), ``statistics`` (+ constants) and ``full``
 (every aid: today's default). ``loop.aids`` replaces a level's set, ``loop.without_aids`` removes aids
 from it (``--no-repairs`` is ``without_aids = [invert_ranking]``).
