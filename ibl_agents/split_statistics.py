@@ -165,8 +165,10 @@ def _bootstrap(
 ) -> tuple[float, float]:
     """Percentile interval of the mean over ``pairs`` of AUC(first) - AUC(second) (no second: AUC alone)
     on resampled test rows of their one split; NaN where a side lacks row scores or labels."""
+    if metric != "auc":
+        return math.nan, math.nan
     labels = _shared_labels([obs for pair in pairs for obs in pair if obs is not None])
-    if metric != "auc" or labels is None or len(set(labels)) != 2:
+    if labels is None or len(set(labels)) != 2:
         return math.nan, math.nan
     sides = [
         (_side(ours, failure_score), 0.0 if theirs is None else _side(theirs, failure_score))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ibl_agents.experiment.store import finished, read_plan
+from ibl_agents.split_statistics import Observation
 
 SplitKey = tuple[str, int | None]  # (dataset, train_rows): seeds pool into one row of the tables
 
@@ -38,6 +39,18 @@ class CellRecord:
 
     def baseline_test(self, name: str) -> dict[str, float]:
         return dict(self.summary.get("baselines", {}).get(name, {}).get("test") or {})
+
+    def observation(self, baseline: str | None = None) -> Observation:
+        """The cell's model (ICL: its answers), or the named baseline fitted on the same train rows, as one
+        observation of its split; binary cells add their per-test-row scores for the one-split bootstrap."""
+        metrics = self.test if baseline is None else self.baseline_test(baseline)
+        predictions = self.predictions or {}
+        if predictions.get("task", "binary") != "binary":
+            return Observation(self.seed, metrics)
+        scores = (
+            predictions.get("best") if baseline is None else predictions.get("baselines", {}).get(baseline)
+        )
+        return Observation(self.seed, metrics, scores, predictions.get("labels"))
 
     @property
     def replicate_key(self) -> tuple[int | None, int]:
