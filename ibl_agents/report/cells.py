@@ -15,6 +15,7 @@ from ibl_agents.experiment.store import finished, read_plan
 from ibl_agents.split_statistics import Observation
 
 SplitKey = tuple[str, int | None]  # (dataset, train_rows): seeds pool into one row of the tables
+DEFAULT_SCAFFOLD = "full"  # loop.scaffold of cells run before the setting existed: they had every aid
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class CellRecord:
     predictions: dict[str, Any] | None  # predictions.json: test-row scores of the best model and baselines
     features: list[str]  # feature columns the code model saw (manifest.json)
     metric: str  # the validation metric candidates were selected by (config.json loop.metric)
+    scaffold: str = DEFAULT_SCAFFOLD  # the loop's scaffold level (config.json loop.scaffold)
 
     @property
     def test(self) -> dict[str, float]:
@@ -92,4 +94,5 @@ def _record(directory: Path, entry: dict[str, Any]) -> CellRecord | None:
         predictions=json.loads(predictions.read_text(encoding="utf-8")) if predictions.is_file() else None,
         features=list(manifest.get("features", [])),
         metric=config["loop"]["metric"],
+        scaffold=str(config["loop"].get("scaffold", DEFAULT_SCAFFOLD)),
     )

@@ -51,7 +51,8 @@ def report_sections(records: ExperimentRecords, plots: Path) -> list[Section]:
     sections = [
         Section(
             "Test AUC and accuracy per strategy",
-            "Per (dataset, train size n, model, strategy); splits: split seeds. AUC and accuracy of the"
+            "Per (dataset, train size n, model, strategy); scaffold: the loop's aids (`loop.scaffold`;"
+            " `full` for cells run before the setting); splits: split seeds. AUC and accuracy of the"
             " replicates with a valid model (valid = share of replicates that produced one; mean ± std over"
             " them); `failures = 0.5` counts every failed replicate at chance. Δ vs LR: paired difference"
             " from logistic regression fitted on the same train rows (failures at chance). ICL: the same LLM"
@@ -120,6 +121,7 @@ def report_sections(records: ExperimentRecords, plots: Path) -> list[Section]:
 
 
 _MAIN: list[Column] = [
+    ("scaffold", text("scaffold")),
     ("splits", text("splits")),
     ("replicates", text("replicates")),
     ("valid", percent("valid_rate")),

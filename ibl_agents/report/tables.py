@@ -31,8 +31,8 @@ ICL_BASELINE = "icl"
 
 
 def main_table(records: ExperimentRecords) -> pd.DataFrame:
-    """One row per (dataset, train size, model, strategy): validity, test AUC and accuracy, budget used,
-    and the paired difference from logistic regression (and ICL)."""
+    """One row per (dataset, train size, model, strategy): its scaffold level, validity, test AUC and
+    accuracy, budget used, and the paired difference from logistic regression (and ICL)."""
     rows = []
     for key, cells in grouped(records):
         tests = [cell.test for cell in cells]
@@ -41,6 +41,7 @@ def main_table(records: ExperimentRecords) -> pd.DataFrame:
         auc, over_splits = ran.metrics["auc"], summarize_over_splits([cell.observation() for cell in cells])
         row = {
             **key_columns(key),
+            "scaffold": ", ".join(sorted({cell.scaffold for cell in cells})),  # one level unless edited
             "splits": len({cell.seed for cell in cells}),
             "replicates": ran.replicates,
             "valid_rate": ran.valid_rate,
@@ -155,6 +156,7 @@ def _cell_row(cell: CellRecord, baselines: list[str]) -> dict[str, object]:
         "n_train": cell.train_rows,
         "model": cell.model,
         "strategy": cell.strategy,
+        "scaffold": cell.scaffold,
         "replicate": cell.replicate,
         "ok": bool(summary.get("ok")),
         "test_auc": cell.test.get("auc"),

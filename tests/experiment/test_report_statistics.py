@@ -208,6 +208,42 @@ def test_report_files_render_with_plots(experiment: Path) -> None:
     assert json.loads((experiment / "experiment.json").read_text())["strategies"] == ["one-shot", "refine"]
 
 
+def test_scaffold_level_comes_from_each_cells_config_and_old_cells_read_as_full(tmp_path: Path) -> None:
+    directory, cells = planned(
+        tmp_path,
+        {
+            "name": "scaffold",
+            "replicates": 1,
+            "icl": False,
+            "datasets": [{"name": "toy", "path": "toy.csv", "target": "y"}],
+            "models": ["openai:m"],
+            "strategies": [{"name": "bare"}, {"name": "old"}],
+        },
+    )
+    for cell in cells:
+        config = cell.config.to_json()
+        config["loop"].pop("scaffold", None)  # "old": a cell written before loop.scaffold existed
+        if cell.strategy == "bare":
+            config["loop"]["scaffold"] = "bare"
+        summary = {
+            "ok": True,
+            "test": {"auc": 0.8, "accuracy": 0.7},
+            "candidates": [],
+            "best_code": "x = 1\n",
+        }
+        write_cell(directory, cell, summary, {"labels": [1, 0], "best": [0.9, 0.1]}, config=config)
+    records = load_records(directory)
+    main = main_table(records)
+    assert list(main.columns[:5]) == ["dataset", "n_train", "model", "strategy", "scaffold"]
+    assert dict(zip(main["strategy"], main["scaffold"], strict=True)) == {"bare": "bare", "old": "full"}
+    markdown = build_report(directory).with_name("report.md").read_text(encoding="utf-8")
+    assert "| dataset | n | model | strategy | scaffold | splits |" in markdown
+    assert "| toy | — | openai-m | bare | bare | 1 |" in markdown
+    listed = pd.read_csv(directory / "cells.csv")
+    assert list(listed.columns[6:9]) == ["strategy", "scaffold", "replicate"]
+    assert listed["scaffold"].tolist() == ["bare", "full"]
+
+
 def test_pending_cells_are_not_counted(experiment: Path, tmp_path: Path) -> None:
     records = load_records(experiment)
     marker = cell_dir(experiment, records.cells[0].id) / "cell.json"
