@@ -14,9 +14,10 @@ import pytest
 
 from ibl_agents.errors import ConfigError
 from ibl_agents.experiment import runner
-from ibl_agents.experiment.config import experiment_from_mapping
+from ibl_agents.experiment.config import experiment_from_mapping, load_experiment
 from ibl_agents.experiment.generated import place_generated, write_generated
 from ibl_agents.experiment.grid import Cell, expand
+from tests.experiment.test_config import EXAMPLES
 from tests.reference import SPLITS
 
 PAPER_COLUMNS = list(pd.read_csv(SPLITS / "moon_3655_300_train.csv", nrows=0).columns)
@@ -180,3 +181,13 @@ def test_files_are_written_and_loaded_before_any_cell_runs(
         for cell in result.cells
         for p in (cell.config.data.path, cell.config.data.test_path or "")
     )
+
+
+def test_generated_moons_example_expands_to_twenty_splits(tmp_path: Path) -> None:
+    experiment, files = place_generated(load_experiment(EXAMPLES / "generated_moons.yaml"), tmp_path)
+    cells = expand(experiment)
+    assert sorted({cell.seed for cell in cells}) == list(range(100, 120)) and len(files) == 40
+    assert {(cell.train_rows, cell.model, cell.strategy, cell.kind) for cell in cells} == {
+        (40, "local-qwen2.5-coder-1.5b", strategy, "code") for strategy in ("one-shot", "refine")
+    }
+    assert all(cell.config.data.test_path for cell in cells)
