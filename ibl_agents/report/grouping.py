@@ -1,9 +1,9 @@
 """How cells pool into the report's rows: one row per (dataset, train size, model, strategy).
 
 Split seeds pool into that row: each (seed, replicate) is one observation, and paired comparisons pair
-observations with the same seed and replicate (``split_statistics`` then averages them within each seed and
-takes the interval over seeds). Rows follow the config's order (datasets as planned, train
-sizes ascending, models and strategies as listed), so a table reads like the config.
+observations with the same seed and replicate (``split_statistics`` then averages them within each seed
+and takes the interval over seeds). Rows follow the config's order (datasets as planned, train sizes
+ascending, models and strategies as listed), so a table reads like the config.
 """
 
 from __future__ import annotations
