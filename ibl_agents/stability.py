@@ -6,9 +6,11 @@ Functions here take each replicate's locked-test metrics as ``RunSummary.test`` 
 (or None) when the replicate produced no valid model or its best model failed on the test rows. Both count
 as "no valid model". A valid replicate without the metric asked for (AUC of a regression) is left out.
 
-Intervals are Student-t over replicates. Sweeps run 3-10 replicates; there the percentile bootstrap
-undercovers badly and a t-interval is the honest choice, so no bootstrap is offered. With one replicate
-the spread is unknown: std, interval and p-value are NaN rather than a made-up zero.
+Intervals are Student-t over the values given. Sweeps run 3-10 replicates; there a percentile bootstrap
+over replicates undercovers badly and a t-interval is the honest choice. With one value the spread is
+unknown: std, interval and p-value are NaN rather than a made-up zero. Replicates of one split share its
+rows and are not independent: ``split_statistics`` averages them within each split first and takes the
+interval over splits, which is what the report shows first.
 """
 
 from __future__ import annotations
@@ -113,30 +115,56 @@ def compare_paired(
     failures), so failing often costs the strategy. ``failure_score=None`` drops every pair where either
     side failed instead, which compares only the models that ran. ``test`` picks the p-value: the paired
     t-test, or the Wilcoxon signed-rank test when differences are skewed (zero differences are dropped).
-    The t p-value is ``scipy.stats.ttest_rel``'s, computed from the interval's own mean and std so that
-    equal or constant differences give 1.0 or 0.0 instead of NaN and a warning.
     """
+    if test not in ("t", "wilcoxon"):
+        raise ValueError(f"unknown test {test!r}; choose from: t, wilcoxon")
+    differences = paired_differences(strategy, reference, metric=metric, failure_score=failure_score)
+    kept = [difference for difference in differences if difference is not None]
+    return compare_differences(kept, metric=metric, test=test, confidence=confidence)
+
+
+def paired_differences(
+    strategy: Sequence[ReplicateMetrics],
+    reference: Sequence[ReplicateMetrics],
+    *,
+    metric: str = "auc",
+    failure_score: float | None = CHANCE_SCORE,
+) -> list[float | None]:
+    """``strategy - reference`` position by position, failures at ``failure_score``; None where a pair
+    has no difference (a failure with ``failure_score=None``, or a side without the metric)."""
     if len(strategy) != len(reference):
         raise ValueError(
             f"paired comparison needs the same replicates on both sides; got {len(strategy)} and"
             f" {len(reference)}"
         )
-    if test not in ("t", "wilcoxon"):
-        raise ValueError(f"unknown test {test!r}; choose from: t, wilcoxon")
     pairs = [
         (_score(a, metric, failure_score), _score(b, metric, failure_score))
         for a, b in zip(strategy, reference, strict=True)
     ]
-    kept = [(a, b) for a, b in pairs if a is not None and b is not None]
-    differences = np.round([a - b for a, b in kept], _DECIMALS)
-    summary = describe(differences, confidence)
+    return [a - b if a is not None and b is not None else None for a, b in pairs]
+
+
+def compare_differences(
+    differences: Sequence[float],
+    *,
+    metric: str = "auc",
+    test: Literal["t", "wilcoxon"] = "t",
+    confidence: float = 0.95,
+) -> PairedComparison:
+    """Mean of paired differences with its t-interval and a two-sided p-value.
+
+    The t p-value is ``scipy.stats.ttest_rel``'s, computed from the interval's own mean and std so that
+    equal or constant differences give 1.0 or 0.0 instead of NaN and a warning.
+    """
+    rounded = np.round(np.asarray(differences, dtype=float), _DECIMALS)
+    summary = describe(rounded, confidence)
     return PairedComparison(
         metric=metric,
         n_pairs=summary.n,
         mean_difference=summary.mean,
         ci_low=summary.ci_low,
         ci_high=summary.ci_high,
-        p_value=_p_value(differences, summary, test),
+        p_value=_p_value(rounded, summary, test),
         test=test,
     )
 

@@ -13,6 +13,9 @@
         seeds: [3655, 3656, 3657]      # one split per seed: fills {seed} in the paths and sets data.seed
         train_rows: [10, 20, 50]       # one split per size: the first N rows are shown (paper protocol)
         published: {label: GPT-4 one-shot (paper), outcomes: titanic_outcomes.tsv}
+      - name: moons03                  # generated instead of read: see experiment.generated
+        generate: {kind: moons, noise: 0.3, rows: 300, test_rows: 300}
+        seeds: {first: 100, count: 20}   # shorthand for [100, 101, ..., 119]
     models:
       - local:qwen2.5-coder-1.5b       # a generator spec, or a mapping of [models] settings plus `name`
     strategies:                        # `name` plus any [loop] setting: strategy, feedback, max_iters, ...
@@ -38,10 +41,13 @@ import yaml
 
 from ibl_agents.config import BASELINE_NAMES, DataConfig, config_from_mapping
 from ibl_agents.errors import ConfigError
+from ibl_agents.experiment.generated import KINDS, ROWS, TARGET, GeneratedData
 from ibl_agents.published import check_published
 
 TOP_LEVEL = ("name", "datasets", "models", "strategies", "replicates", "baselines", "icl", "refine")
-DATASET_KEYS = ("name", "seeds", "published", *(f.name for f in fields(DataConfig)))
+DATASET_KEYS = ("name", "seeds", "published", "generate", *(f.name for f in fields(DataConfig)))
+GENERATE_KEYS = tuple(f.name for f in fields(GeneratedData))
+SEED_RANGE_KEYS = ("first", "count")
 # Settings the grid sets per cell; in `refine:` they would be silently overwritten.
 SET_PER_CELL = ("name", "runs_dir", "data.path", "data.test_path", "data.target", "data.train_rows")
 SET_PER_CELL += ("models.generator", "models.replicate", "loop.baselines")
@@ -57,6 +63,7 @@ class DatasetSpec:
     train_rows: tuple[int | None, ...] = (None,)
     seed: int | None = None
     published: dict[str, Any] | None = None
+    generated: GeneratedData | None = None  # files written by the runner (``generated.place_generated``)
 
 
 @dataclass(frozen=True)
@@ -148,19 +155,66 @@ def _datasets(entry: Any, where: str, base_dir: Path) -> list[DatasetSpec]:
     values = _mapping(entry, where, DATASET_KEYS)
     name = _name(values.pop("name", None), f"{where}.name")
     where = f"{where} ({name})"
-    seeds, published = values.pop("seeds", [None]), values.pop("published", None)
+    seeds, published = _seeds(values.pop("seeds", None), f"{where}.seeds"), values.pop("published", None)
+    generated = _generated(values.pop("generate"), values, seeds, where) if "generate" in values else None
     sizes = values.pop("train_rows", None)
     sizes = tuple(_list(sizes, f"{where}.train_rows")) if isinstance(sizes, list) else (sizes,)
     specs = []
-    for seed in _list(seeds, f"{where}.seeds"):
+    for seed in seeds:
         data = {**values, **({"seed": seed} if seed is not None else {})}
         for key in ("path", "test_path"):
             if data.get(key):
                 data[key] = str((base_dir / str(data[key]).replace("{seed}", str(seed))).resolve())
         for size in sizes:
             _check({"data": {**data, "train_rows": size}}, where)
-        specs.append(DatasetSpec(name, data, sizes, seed, check_published(published, where, base_dir)))
+        specs.append(
+            DatasetSpec(name, data, sizes, seed, check_published(published, where, base_dir), generated)
+        )
     return specs
+
+
+def _seeds(value: Any, where: str) -> list[int | None]:
+    """A list of whole numbers, or ``{first: N, count: K}`` for N, N+1, ..., N+K-1; absent: one split."""
+    if value is None:
+        return [None]
+    if isinstance(value, dict):
+        values = _mapping(value, where, SEED_RANGE_KEYS)
+        first, count = values.get("first"), values.get("count")
+        if not _whole(first) or not _whole(count) or count < 1:
+            raise ConfigError(
+                f"{where} as a range needs whole numbers first and count >= 1, e.g. {{first: 100,"
+                f" count: 20}}; not {value}"
+            )
+        return list(range(first, first + count))
+    seeds = _list(value, where)
+    if not all(_whole(seed) for seed in seeds):
+        raise ConfigError(f"{where} must be whole numbers (or {{first: N, count: K}}), not {seeds}")
+    return seeds
+
+
+def _generated(value: Any, data: dict[str, Any], seeds: list[int | None], where: str) -> GeneratedData:
+    """``generate:`` checked; ``data`` gets the generated files' target (the paths come at run time)."""
+    settings = _mapping(value, f"{where}.generate", GENERATE_KEYS)
+    kind, noise = settings.get("kind"), settings.get("noise")
+    rows, test_rows = settings.get("rows", ROWS), settings.get("test_rows", ROWS)
+    given = [key for key in ("path", "test_path") if key in data]
+    problems = [
+        (kind not in KINDS, f"kind must be one of {', '.join(KINDS)}, not {kind!r}"),
+        (
+            not _number(noise) or noise < 0,
+            f"noise must be a number >= 0 (std of the Gaussian noise on the features), not {noise!r}",
+        ),
+        (not _whole(rows) or rows < 4, f"rows must be a whole number >= 4, not {rows!r}"),
+        (not _whole(test_rows) or test_rows < 2, f"test_rows must be a whole number >= 2, not {test_rows!r}"),
+        (bool(given), f"the files are generated, so remove {' and '.join(given)} (or generate)"),
+        (data.get("target", TARGET) != TARGET, f"the label column is {TARGET}; remove target"),
+        (seeds == [None], "one split per seed: add seeds: [...] or seeds: {first: N, count: K}"),
+    ]
+    for failed, message in problems:
+        if failed:
+            raise ConfigError(f"{where}.generate: {message}")
+    data["target"] = TARGET
+    return GeneratedData(kind, float(noise), rows, test_rows)
 
 
 def _model(entry: Any, where: str) -> NamedSettings:
@@ -207,6 +261,14 @@ def _list(value: Any, where: str) -> list[Any]:
     if not isinstance(value, list) or not value:
         raise ConfigError(f"{where} must be a non-empty list")
     return value
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _name(value: Any, where: str) -> str:

@@ -57,6 +57,9 @@ class Cell:
 
 
 def expand(experiment: ExperimentConfig) -> list[Cell]:
+    unplaced = sorted({d.name for d in experiment.datasets if d.generated and not d.data.get("path")})
+    if unplaced:  # a caller's mistake: run_experiment places them
+        raise ConfigError(f"dataset(s) {unplaced} are generated: call generated.place_generated first")
     strategies: list[NamedSettings | None] = [*experiment.strategies, *([None] if experiment.icl else [])]
     cells = [
         _cell(experiment, dataset, size, model, strategy, replicate)

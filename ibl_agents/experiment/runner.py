@@ -1,8 +1,9 @@
 """``run_experiment(config) -> ExperimentResult``: the one library call behind ``ibl experiment``.
 
-Order of work: load and expand the config -> load every split once (a bad file fails before any model
-call) -> prepare the directory (plan, stale check, delete half-run cells) -> run the unfinished cells on
-the chosen executor, at most ``workers`` at a time. Rerunning the same config resumes: finished cells are
+Order of work: load the config -> name the files of its generated datasets and expand it -> write those
+files and load every split once (a bad file fails before any model call) -> prepare the directory (plan,
+stale check, delete half-run cells) -> run the unfinished cells on the chosen executor, at most
+``workers`` at a time. Rerunning the same config resumes: finished cells are
 skipped, never rerun.
 
 Local executor: ``workers=1`` (the default: a local model serves one request at a time, and 2 cores are
@@ -26,6 +27,7 @@ from ibl_agents.data_loading import prepare_data
 from ibl_agents.errors import ConfigError
 from ibl_agents.experiment.cell import CellOutcome, run_cell
 from ibl_agents.experiment.config import ExperimentConfig, describe, load_experiment
+from ibl_agents.experiment.generated import place_generated, write_generated
 from ibl_agents.experiment.grid import Cell, expand
 from ibl_agents.experiment.store import exclusive, experiment_dir, prepare
 from ibl_agents.providers import is_local, open_chat_models
@@ -58,9 +60,11 @@ def run_experiment(
         raise ConfigError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
     if workers < 1:
         raise ConfigError(f"workers must be >= 1, not {workers}")
-    cells = expand(experiment)
-    _load_every_split(cells)
     directory = experiment_dir(runs_dir, experiment.name)
+    experiment, generated = place_generated(experiment, directory)
+    cells = expand(experiment)
+    write_generated(generated)
+    _load_every_split(cells)
     copy = experiment.text or json.dumps(asdict(experiment), indent=2)  # JSON is YAML too
     with exclusive(directory):
         todo = prepare(directory, copy, describe(experiment), cells)

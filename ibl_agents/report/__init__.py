@@ -1,10 +1,11 @@
 """``build_report(directory) -> Path``: tables and plots of an experiment directory (``ibl report``).
 
 Order of work: ``cells`` (read finished cells) -> ``grouping`` (pool them into rows) -> ``tables``,
-``agreement_table``, ``published_table`` (statistics via ``stability`` and ``agreement``) -> ``present``
-(display strings) -> ``plots`` (PNG files) -> ``sections`` (what is said, in order) -> ``render``
-(report.md, self-contained report.html). cells.csv holds one row per finished cell for analyses of one's
-own. The report reads whatever has finished, so it can be built while the experiment still runs.
+``agreement_table``, ``published_table`` (statistics via ``split_statistics``, ``stability`` and
+``agreement``) -> ``present`` (display strings) -> ``plots`` (PNG files) -> ``sections`` (what is said, in
+order) -> ``render`` (report.md, self-contained report.html). cells.csv holds one row per finished cell
+for analyses of one's own. The report reads whatever has finished, so it can be built while the experiment
+still runs.
 """
 
 from __future__ import annotations

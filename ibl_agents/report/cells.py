@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from ibl_agents.experiment.store import finished, read_plan
+from ibl_agents.split_statistics import Observation
 
 SplitKey = tuple[str, int | None]  # (dataset, train_rows): seeds pool into one row of the tables
+DEFAULT_SCAFFOLD = "full"  # loop.scaffold of cells run before the setting existed: they had every aid
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class CellRecord:
     predictions: dict[str, Any] | None  # predictions.json: test-row scores of the best model and baselines
     features: list[str]  # feature columns the code model saw (manifest.json)
     metric: str  # the validation metric candidates were selected by (config.json loop.metric)
+    scaffold: str = DEFAULT_SCAFFOLD  # the loop's scaffold level (config.json loop.scaffold)
 
     @property
     def test(self) -> dict[str, float]:
@@ -38,6 +41,18 @@ class CellRecord:
 
     def baseline_test(self, name: str) -> dict[str, float]:
         return dict(self.summary.get("baselines", {}).get(name, {}).get("test") or {})
+
+    def observation(self, baseline: str | None = None) -> Observation:
+        """The cell's model (ICL: its answers), or the named baseline fitted on the same train rows, as one
+        observation of its split; binary cells add their per-test-row scores for the one-split bootstrap."""
+        metrics = self.test if baseline is None else self.baseline_test(baseline)
+        predictions = self.predictions or {}
+        if predictions.get("task", "binary") != "binary":
+            return Observation(self.seed, metrics)
+        scores = (
+            predictions.get("best") if baseline is None else predictions.get("baselines", {}).get(baseline)
+        )
+        return Observation(self.seed, metrics, scores, predictions.get("labels"))
 
     @property
     def replicate_key(self) -> tuple[int | None, int]:
@@ -79,4 +94,5 @@ def _record(directory: Path, entry: dict[str, Any]) -> CellRecord | None:
         predictions=json.loads(predictions.read_text(encoding="utf-8")) if predictions.is_file() else None,
         features=list(manifest.get("features", [])),
         metric=config["loop"]["metric"],
+        scaffold=str(config["loop"].get("scaffold", DEFAULT_SCAFFOLD)),
     )

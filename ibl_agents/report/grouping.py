@@ -1,8 +1,9 @@
 """How cells pool into the report's rows: one row per (dataset, train size, model, strategy).
 
 Split seeds pool into that row: each (seed, replicate) is one observation, and paired comparisons pair
-observations with the same seed and replicate. Rows follow the config's order (datasets as planned, train
-sizes ascending, models and strategies as listed), so a table reads like the config.
+observations with the same seed and replicate (``split_statistics`` then averages them within each seed
+and takes the interval over seeds). Rows follow the config's order (datasets as planned, train sizes
+ascending, models and strategies as listed), so a table reads like the config.
 """
 
 from __future__ import annotations
@@ -39,13 +40,11 @@ def key_columns(key: GroupKey) -> dict[str, Any]:
     return dict(zip(KEY_COLUMNS, key, strict=True))
 
 
-def paired(
-    cells: list[CellRecord], others: list[CellRecord]
-) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
-    """Test metrics of the observations both lists hold, lined up by (seed, replicate)."""
+def paired(cells: list[CellRecord], others: list[CellRecord]) -> list[tuple[CellRecord, CellRecord]]:
+    """The cells both lists hold a (seed, replicate) of, lined up: the seed as well as the replicate
+    number, since replicate 0 of two seeds ran on different rows."""
     theirs = {cell.replicate_key: cell for cell in others}
-    shared = [cell for cell in cells if cell.replicate_key in theirs]
-    return [cell.test for cell in shared], [theirs[cell.replicate_key].test for cell in shared]
+    return [(cell, theirs[cell.replicate_key]) for cell in cells if cell.replicate_key in theirs]
 
 
 def _order(records: ExperimentRecords) -> Callable[[GroupKey], tuple[int, int, int, int]]:

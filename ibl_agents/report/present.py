@@ -2,7 +2,8 @@
 
 Three decimals for metrics, signed differences with their interval in brackets, percentages for rates,
 and an em dash where a statistic is undefined (NaN: one replicate has no spread, no valid model has no
-AUC) rather than a made-up number.
+AUC) rather than a made-up number. An interval that is a bootstrap over the test rows of a single split
+(``<prefix>_basis``) says so beside its brackets: a header saying "over splits" would misdescribe it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pandas as pd
 Row = dict[str, Any]
 Column = tuple[str, Callable[[Row], str]]
 MISSING = "—"
+ONE_SPLIT = "bootstrap over test rows (one split)"
 
 
 def present(table: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:
@@ -52,7 +54,7 @@ def mean_std(prefix: str) -> Callable[[Row], str]:
 
 
 def interval(prefix: str) -> Callable[[Row], str]:
-    return lambda row: _interval(row.get(f"{prefix}_ci_low"), row.get(f"{prefix}_ci_high"))
+    return lambda row: _bounds(row, prefix)
 
 
 def difference(prefix: str) -> Callable[[Row], str]:
@@ -62,7 +64,7 @@ def difference(prefix: str) -> Callable[[Row], str]:
         mean = row.get(f"{prefix}_mean")
         if _undefined(mean):
             return MISSING
-        bounds = _interval(row.get(f"{prefix}_ci_low"), row.get(f"{prefix}_ci_high"))
+        bounds = _bounds(row, prefix)
         return f"{mean:+.3f}" + ("" if bounds == MISSING else f" {bounds}")
 
     return show
@@ -76,8 +78,11 @@ def p_value(key: str) -> Callable[[Row], str]:
     return show
 
 
-def _interval(low: Any, high: Any) -> str:
-    return MISSING if _undefined(low) or _undefined(high) else f"[{low:.3f}, {high:.3f}]"
+def _bounds(row: Row, prefix: str) -> str:
+    low, high = row.get(f"{prefix}_ci_low"), row.get(f"{prefix}_ci_high")
+    if _undefined(low) or _undefined(high):
+        return MISSING
+    return f"[{low:.3f}, {high:.3f}]" + (f" {ONE_SPLIT}" if row.get(f"{prefix}_basis") == "bootstrap" else "")
 
 
 def _number(value: Any, digits: int = 3) -> str:

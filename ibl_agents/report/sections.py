@@ -11,6 +11,7 @@ from ibl_agents.report.agreement_table import agreement_table
 from ibl_agents.report.cells import ExperimentRecords
 from ibl_agents.report.plots import Plot, distribution_plots, iteration_plots, valid_rate_plot
 from ibl_agents.report.present import (
+    ONE_SPLIT,
     Column,
     difference,
     interval,
@@ -26,6 +27,15 @@ from ibl_agents.report.tables import baseline_table, main_table, strategy_table,
 
 KEYS: list[Column] = [("dataset", text("dataset")), ("n", text("n_train")), ("model", text("model"))]
 KEYS_AND_STRATEGY: list[Column] = [*KEYS, ("strategy", text("strategy"))]
+SECONDARY = "secondary: replicates pooled, not independent"
+OVER_SPLITS = (
+    "Replicates of one split share its rows, so they are averaged within each split seed first: every"
+    " primary interval and p-value is over splits (95 % t-interval, paired t-test, n = splits). A row with"
+    " one split instead has a percentile bootstrap over its test rows (2000 resamples within each class;"
+    f" no p-value), marked `{ONE_SPLIT}`. Columns marked `{SECONDARY}` count every (seed, replicate) as"
+    " independent and are narrower than the data allow."
+)
+AS_ABOVE = f"Intervals and p-values over splits as in the first table (one split: {ONE_SPLIT})."
 
 
 @dataclass(frozen=True)
@@ -41,24 +51,26 @@ def report_sections(records: ExperimentRecords, plots: Path) -> list[Section]:
     sections = [
         Section(
             "Test AUC and accuracy per strategy",
-            "Per (dataset, train size n, model, strategy); split seeds and replicates pooled. AUC and"
-            " accuracy of the replicates with a valid model (valid = share of replicates that produced"
-            " one); `failures = 0.5` counts every failed replicate at chance. Δ vs LR: paired difference"
-            " from logistic regression on the same splits (failures at chance), 95 % t-interval, paired"
-            " t-test p. ICL: the same LLM labels the test rows directly (rows it leaves out at chance),"
-            " paired by split seed and replicate.",
+            "Per (dataset, train size n, model, strategy); scaffold: the loop's aids (`loop.scaffold`;"
+            " `full` for cells run before the setting); splits: split seeds. AUC and accuracy of the"
+            " replicates with a valid model (valid = share of replicates that produced one; mean ± std over"
+            " them); `failures = 0.5` counts every failed replicate at chance. Δ vs LR: paired difference"
+            " from logistic regression fitted on the same train rows (failures at chance). ICL: the same LLM"
+            " labels the test rows directly (rows it leaves out at chance), paired by split seed and"
+            f" replicate. {OVER_SPLITS}",
             present(main, [*KEYS_AND_STRATEGY, *_MAIN, *(_ICL if "icl_auc" in main else [])]),
         ),
         Section(
             "Strategies compared",
             "Each strategy minus every strategy listed before it in the config, on the same dataset, n and"
-            " model, paired by split seed and replicate (failures at chance).",
+            " model, paired by split seed and replicate (failures at chance); pairs: the (seed, replicate)"
+            f" pairs both have. {AS_ABOVE}",
             present(strategy_table(records), [*KEYS_AND_STRATEGY, *_STRATEGIES]),
         ),
         Section(
             "Against every baseline",
             "Baselines are fitted on exactly the train rows the LLM saw; Δ = strategy - baseline test AUC,"
-            " paired, failures at chance.",
+            f" paired, failures at chance. {AS_ABOVE}",
             present(baseline_table(records), [*KEYS_AND_STRATEGY, *_BASELINES]),
         ),
         Section(
@@ -109,22 +121,27 @@ def report_sections(records: ExperimentRecords, plots: Path) -> list[Section]:
 
 
 _MAIN: list[Column] = [
+    ("scaffold", text("scaffold")),
+    ("splits", text("splits")),
     ("replicates", text("replicates")),
     ("valid", percent("valid_rate")),
     ("AUC median", number("auc_median")),
     ("AUC mean ± std", mean_std("auc")),
-    ("AUC 95 % CI", interval("auc")),
+    ("AUC 95 % CI over splits", interval("auc")),
+    (f"AUC 95 % CI ({SECONDARY})", interval("auc_pooled")),
     ("AUC, failures = 0.5", number("auc_failures_as_chance")),
     ("accuracy", number("accuracy_mean")),
     ("tokens", number("tokens_mean", 0)),
     ("LR AUC", number("lr_auc")),
-    ("Δ AUC vs LR [95 % CI]", difference("vs_lr")),
-    ("p vs LR", p_value("vs_lr_p")),
+    ("Δ AUC vs LR [95 % CI over splits]", difference("vs_lr")),
+    ("p vs LR (splits)", p_value("vs_lr_p")),
+    (f"Δ AUC vs LR [95 % CI] ({SECONDARY})", difference("vs_lr_pooled")),
 ]
 _ICL: list[Column] = [
     ("ICL AUC", number("icl_auc")),
-    ("Δ AUC vs ICL [95 % CI]", difference("vs_icl")),
-    ("p vs ICL", p_value("vs_icl_p")),
+    ("Δ AUC vs ICL [95 % CI over splits]", difference("vs_icl")),
+    ("p vs ICL (splits)", p_value("vs_icl_p")),
+    (f"Δ AUC vs ICL [95 % CI] ({SECONDARY})", difference("vs_icl_pooled")),
 ]
 _TASK_METRICS: list[Column] = [
     ("metric", text("metric")),
@@ -136,16 +153,20 @@ _TASK_METRICS: list[Column] = [
 ]
 _STRATEGIES: list[Column] = [
     ("minus", text("reference")),
-    ("pairs", text("auc_diff_pairs")),
-    ("Δ AUC [95 % CI]", difference("auc_diff")),
-    ("p", p_value("auc_diff_p")),
+    ("splits", text("auc_diff_splits")),
+    ("pairs", text("auc_diff_pooled_pairs")),
+    ("Δ AUC [95 % CI over splits]", difference("auc_diff")),
+    ("p (splits)", p_value("auc_diff_p")),
     ("Δ accuracy", number("accuracy_diff_mean")),
+    (f"Δ AUC [95 % CI] ({SECONDARY})", difference("auc_diff_pooled")),
 ]
 _BASELINES: list[Column] = [
     ("baseline", text("baseline")),
     ("baseline AUC", number("baseline_auc")),
-    ("Δ AUC [95 % CI]", difference("diff")),
-    ("p", p_value("diff_p")),
+    ("splits", text("diff_splits")),
+    ("Δ AUC [95 % CI over splits]", difference("diff")),
+    ("p (splits)", p_value("diff_p")),
+    (f"Δ AUC [95 % CI] ({SECONDARY})", difference("diff_pooled")),
 ]
 _AGREEMENT: list[Column] = [
     ("valid programs", text("programs")),

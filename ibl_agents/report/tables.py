@@ -1,14 +1,17 @@
 """The report's statistics tables, as numeric DataFrames (the renderer formats them).
 
-Every number comes from ``stability`` (valid rate, mean/std/t-interval/median, paired comparisons) on the
-cells' locked-test metrics; this module only lines observations up (``grouping``). Conventions, stated in
-the report too:
+Every number comes from ``stability`` (valid rate, mean/std/median over replicates) and
+``split_statistics`` (intervals and paired comparisons over split seeds) on the cells' locked-test
+metrics; this module only lines observations up (``grouping``). Conventions, stated in the report too:
 
 - AUC and accuracy describe the replicates with a valid model, as the paper's "of the models that ran",
   with the valid rate beside them; ``auc_failures_as_chance`` counts every failed replicate as 0.5.
 - Paired differences (strategy minus baseline, later strategy minus earlier) count a failed replicate as
-  chance, so a strategy that often fails cannot look good; intervals are 95 % t-intervals, p-values
-  two-sided paired t-tests.
+  chance, so a strategy that often fails cannot look good.
+- Primary intervals (``<prefix>_ci_*``, ``<prefix>_p``) are over split seeds: replicates averaged within
+  each seed, then a 95 % t-interval and a two-sided paired t-test over seeds (``<prefix>_splits``); a
+  row with one split has a bootstrap over its test rows instead (``<prefix>_basis``). ``<prefix>_pooled_*``
+  is the secondary figure, every (seed, replicate) pair counted as if independent.
 """
 
 from __future__ import annotations
@@ -19,13 +22,8 @@ import pandas as pd
 
 from ibl_agents.report.cells import CellRecord, ExperimentRecords
 from ibl_agents.report.grouping import grouped, icl_for, key_columns, paired
-from ibl_agents.stability import (
-    CHANCE_SCORE,
-    PairedComparison,
-    compare_paired,
-    describe,
-    summarize_replicates,
-)
+from ibl_agents.split_statistics import SplitComparison, compare_over_splits, summarize_over_splits
+from ibl_agents.stability import CHANCE_SCORE, describe, summarize_replicates
 
 BINARY_METRICS = ("auc", "accuracy")
 REFERENCE_BASELINE = "logistic_regression"  # the paper's comparison: a column of the main table
@@ -33,35 +31,39 @@ ICL_BASELINE = "icl"
 
 
 def main_table(records: ExperimentRecords) -> pd.DataFrame:
-    """One row per (dataset, train size, model, strategy): validity, test AUC and accuracy, budget used,
-    and the paired difference from logistic regression."""
+    """One row per (dataset, train size, model, strategy): its scaffold level, validity, test AUC and
+    accuracy, budget used, and the paired difference from logistic regression (and ICL)."""
     rows = []
     for key, cells in grouped(records):
         tests = [cell.test for cell in cells]
         ran = summarize_replicates(tests)
         counted = summarize_replicates(tests, failure_score=CHANCE_SCORE)
-        auc = ran.metrics["auc"]
+        auc, over_splits = ran.metrics["auc"], summarize_over_splits([cell.observation() for cell in cells])
         row = {
             **key_columns(key),
+            "scaffold": ", ".join(sorted({cell.scaffold for cell in cells})),  # one level unless edited
+            "splits": len({cell.seed for cell in cells}),
             "replicates": ran.replicates,
             "valid_rate": ran.valid_rate,
             "auc_median": auc.median,
             "auc_mean": auc.mean,
             "auc_std": auc.std,
-            "auc_ci_low": auc.ci_low,
-            "auc_ci_high": auc.ci_high,
+            "auc_ci_low": over_splits.ci_low,
+            "auc_ci_high": over_splits.ci_high,
+            "auc_basis": over_splits.basis,
+            "auc_pooled_ci_low": auc.ci_low,
+            "auc_pooled_ci_high": auc.ci_high,
             "auc_failures_as_chance": counted.metrics["auc"].mean,
             "accuracy_mean": ran.metrics["accuracy"].mean,
             "tokens_mean": describe([cell.summary.get("tokens_used", 0) for cell in cells]).mean,
         }
         if REFERENCE_BASELINE in records.description["baselines"]:
-            reference = [cell.baseline_test(REFERENCE_BASELINE) for cell in cells]
-            row["lr_auc"] = _mean_of(reference, "auc")
-            row.update(_difference("vs_lr", compare_paired(tests, reference)))
+            row["lr_auc"] = _mean_of([cell.baseline_test(REFERENCE_BASELINE) for cell in cells], "auc")
+            row.update(_difference("vs_lr", _compare(_itself(cells), baseline=REFERENCE_BASELINE)))
         icl = icl_for(records, key)
         if icl:
             row["icl_auc"] = summarize_replicates([cell.test for cell in icl]).metrics["auc"].mean
-            row.update(_difference("vs_icl", compare_paired(*paired(cells, icl))))
+            row.update(_difference("vs_icl", _compare(paired(cells, icl))))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -71,21 +73,17 @@ def baseline_table(records: ExperimentRecords) -> pd.DataFrame:
     paired difference strategy - baseline."""
     rows = []
     for key, cells in grouped(records):
-        tests = [cell.test for cell in cells]
         for name in records.description["baselines"]:
-            reference = [cell.baseline_test(name) for cell in cells]
-            baseline_auc = _mean_of(reference, "auc")
-            comparison = compare_paired(tests, reference)
+            baseline_auc = _mean_of([cell.baseline_test(name) for cell in cells], "auc")
             rows.append(
                 {**key_columns(key), "baseline": name, "baseline_auc": baseline_auc}
-                | _difference("diff", comparison)
+                | _difference("diff", _compare(_itself(cells), baseline=name))
             )
         icl = icl_for(records, key)
         if icl:
-            ours, theirs = paired(cells, icl)
             icl_auc = summarize_replicates([cell.test for cell in icl]).metrics["auc"].mean
             row = {**key_columns(key), "baseline": f"{ICL_BASELINE} (same LLM)", "baseline_auc": icl_auc}
-            rows.append(row | _difference("diff", compare_paired(ours, theirs)))
+            rows.append(row | _difference("diff", _compare(paired(cells, icl))))
     return pd.DataFrame(rows)
 
 
@@ -101,10 +99,9 @@ def strategy_table(records: ExperimentRecords) -> pd.DataFrame:
             reference = by_key.get((dataset, train_rows, model, earlier))
             if not reference:
                 continue
-            ours, theirs = paired(by_key[key], reference)
-            row = {**key_columns(key), "reference": earlier}
-            row |= _difference("auc_diff", compare_paired(ours, theirs))
-            row["accuracy_diff_mean"] = compare_paired(ours, theirs, metric="accuracy").mean_difference
+            pairs = paired(by_key[key], reference)
+            row = {**key_columns(key), "reference": earlier} | _difference("auc_diff", _compare(pairs))
+            row["accuracy_diff_mean"] = _compare(pairs, metric="accuracy").mean_difference
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -159,6 +156,7 @@ def _cell_row(cell: CellRecord, baselines: list[str]) -> dict[str, object]:
         "n_train": cell.train_rows,
         "model": cell.model,
         "strategy": cell.strategy,
+        "scaffold": cell.scaffold,
         "replicate": cell.replicate,
         "ok": bool(summary.get("ok")),
         "test_auc": cell.test.get("auc"),
@@ -177,11 +175,30 @@ def _cell_row(cell: CellRecord, baselines: list[str]) -> dict[str, object]:
     return row
 
 
-def _difference(prefix: str, comparison: PairedComparison) -> dict[str, float]:
+def _itself(cells: list[CellRecord]) -> list[tuple[CellRecord, CellRecord]]:
+    """Each cell paired with itself: its model against a baseline fitted in the same run."""
+    return [(cell, cell) for cell in cells]
+
+
+def _compare(
+    pairs: list[tuple[CellRecord, CellRecord]], *, baseline: str | None = None, metric: str = "auc"
+) -> SplitComparison:
+    """The first cell's model minus the second's (or the second's ``baseline``), over split seeds."""
+    strategy = [ours.observation() for ours, _ in pairs]
+    return compare_over_splits(strategy, [theirs.observation(baseline) for _, theirs in pairs], metric=metric)
+
+
+def _difference(prefix: str, comparison: SplitComparison) -> dict[str, object]:
+    pooled = comparison.pooled
     return {
-        f"{prefix}_pairs": comparison.n_pairs,
+        f"{prefix}_splits": comparison.splits,
         f"{prefix}_mean": comparison.mean_difference,
         f"{prefix}_ci_low": comparison.ci_low,
         f"{prefix}_ci_high": comparison.ci_high,
         f"{prefix}_p": comparison.p_value,
+        f"{prefix}_basis": comparison.basis,
+        f"{prefix}_pooled_pairs": pooled.n_pairs,
+        f"{prefix}_pooled_mean": pooled.mean_difference,
+        f"{prefix}_pooled_ci_low": pooled.ci_low,
+        f"{prefix}_pooled_ci_high": pooled.ci_high,
     }

@@ -121,7 +121,7 @@ def test_bad_dataset_entries() -> None:
     dataset = minimal()["datasets"][0]
     message = rejected(minimal(datasets=[{**dataset, "trian_rows": [10]}]))
     assert message.startswith(
-        "unknown key(s) trian_rows in datasets[0]; allowed: name, seeds, published, path"
+        "unknown key(s) trian_rows in datasets[0]; allowed: name, seeds, published, generate, path"
     )
     published = {"outcomes": "x.tsv", "trials": 3}
     assert "needs either `outcomes: FILE`" in rejected(

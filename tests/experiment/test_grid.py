@@ -172,8 +172,8 @@ def test_report_of_the_grid(grid: Grid) -> None:
     html = Path(result.stdout.strip().splitlines()[-1])
     assert html == grid.resumed.directory / "report.html"
     markdown = (grid.resumed.directory / "report.md").read_text()
-    assert "| both | — | fake | refine | 2 | 100 % |" in markdown
-    assert "| nox2 | — | fake | one-shot | 2 | 0 % |" in markdown
+    assert "| both | — | fake | refine | full | 1 | 2 | 100 % |" in markdown  # one split, 2 replicates
+    assert "| nox2 | — | fake | one-shot | full | 1 | 2 | 0 % |" in markdown
     assert "ICL AUC" in markdown and "| icl (same LLM) |" in markdown
     assert html.read_text().count("data:image/png;base64,") == 4  # 2 iteration plots, valid rate, AUCs
 

@@ -1,7 +1,9 @@
 """The report's numbers against a hand computation on cells with fixed results, and the report files.
 
 The experiment directory is built by the store functions the runner uses (plan, run directories, done
-markers); only the run directories' contents are written by hand instead of by refine().
+markers); only the run directories' contents are written by hand instead of by refine() (``written_cells``).
+All cells here share one split (no seeds): the per-split figures of several seeds are in
+test_report_splits.py.
 """
 
 from __future__ import annotations
@@ -17,15 +19,14 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from ibl_agents.artifacts import write_json
-from ibl_agents.experiment.config import describe, experiment_from_mapping
-from ibl_agents.experiment.grid import Cell, expand
-from ibl_agents.experiment.store import cell_dir, mark_finished, prepare
+from ibl_agents.experiment.grid import Cell
+from ibl_agents.experiment.store import cell_dir
 from ibl_agents.report import build_report
 from ibl_agents.report.agreement_table import agreement_table
 from ibl_agents.report.cells import load_records
 from ibl_agents.report.published_table import published_table
 from ibl_agents.report.tables import baseline_table, main_table, strategy_table
+from tests.experiment.written_cells import planned, write_cell
 
 T_975_DF2, T_975_DF3 = 4.302652729749464, 3.182446305284263  # Student-t quantiles from a table
 LR_AUC = 0.85  # the same split in every replicate, so logistic regression scores the same
@@ -47,8 +48,8 @@ PUBLISHED |= {"auc_mean": 0.773, "auc_failures_as_chance": 0.67}
 
 @pytest.fixture(scope="module")
 def experiment(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("fixed")
-    config = experiment_from_mapping(
+    directory, cells = planned(
+        tmp_path_factory.mktemp("fixed"),
         {
             "name": "fixed",
             "replicates": 4,
@@ -59,11 +60,7 @@ def experiment(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "models": [{"name": "m", "generator": "openai:m"}],
             "strategies": [{"name": "one-shot", "strategy": "one-shot"}, {"name": "refine", "max_iters": 3}],
         },
-        base_dir=folder,
     )
-    cells = expand(config)
-    directory = folder / "exp-fixed"
-    prepare(directory, "name: fixed\n", describe(config), cells)
     for cell in cells:
         if cell.kind == "icl":
             auc, scores, code = ICL[cell.replicate], [0.5, 0.5, 0.9, 0.1], REFINE_CODE[0]
@@ -80,8 +77,6 @@ def experiment(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _write_cell(directory: Path, cell: Cell, auc: float | None, scores: list[float], code: str) -> None:
-    run_dir = cell_dir(directory, cell.id) / f"20260101-000000-{cell.id}"
-    run_dir.mkdir(parents=True)
     ok = auc is not None
     candidates = [{"id": f"000{i}", "iteration": i, "kind": "ok", "score": 0.5 + 0.1 * i} for i in (1, 2, 3)]
     summary: dict[str, Any] = {
@@ -99,12 +94,8 @@ def _write_cell(directory: Path, cell: Cell, auc: float | None, scores: list[flo
         "stop_reason": "max_iters",
         "wall_s": 1.0,
     }
-    write_json(run_dir / "summary.json", summary)
-    write_json(run_dir / "manifest.json", {"features": ["x1", "x2", "x3"]})
-    write_json(run_dir / "config.json", cell.config.to_json())
     predictions = {"test_rows": [0, 1, 2, 3], "labels": [1, 0, 1, 0], "best": scores if ok else None}
-    write_json(run_dir / "predictions.json", predictions | {"baselines": {}})
-    mark_finished(directory, cell, run_dir, {"ok": ok})
+    write_cell(directory, cell, summary, predictions | {"baselines": {}})
 
 
 def _row(table: pd.DataFrame, **where: Any) -> dict[str, Any]:
@@ -123,8 +114,13 @@ def test_main_table_matches_a_hand_computation(experiment: Path) -> None:
     assert one_shot["replicates"] == 4 and one_shot["valid_rate"] == 0.75
     assert one_shot["auc_mean"] == pytest.approx(0.8) and one_shot["auc_std"] == pytest.approx(0.1)
     assert one_shot["auc_median"] == pytest.approx(0.8)
+    # one split (no seeds): the primary interval is a bootstrap over its test rows; the secondary one
+    # treats the replicates as independent
+    assert (one_shot["splits"], one_shot["auc_basis"]) == (1, "bootstrap")
     half = T_975_DF2 * 0.1 / math.sqrt(3)
-    assert (one_shot["auc_ci_low"], one_shot["auc_ci_high"]) == pytest.approx((0.8 - half, 0.8 + half))
+    assert (one_shot["auc_pooled_ci_low"], one_shot["auc_pooled_ci_high"]) == pytest.approx(
+        (0.8 - half, 0.8 + half)
+    )
     assert one_shot["auc_failures_as_chance"] == pytest.approx((0.7 + 0.8 + 0.5 + 0.9) / 4)
     assert one_shot["accuracy_mean"] == pytest.approx(0.7)
 
@@ -134,34 +130,36 @@ def test_main_table_matches_a_hand_computation(experiment: Path) -> None:
     assert refine["auc_std"] == pytest.approx(std) and refine["tokens_mean"] == 300
     # paired against LR at 0.85: differences -0.05 0 -0.10 +0.05, the same spread as the AUCs
     assert refine["lr_auc"] == pytest.approx(LR_AUC)
-    assert refine["vs_lr_mean"] == pytest.approx(-0.025)
+    assert (refine["vs_lr_mean"], refine["vs_lr_pooled_mean"]) == pytest.approx((-0.025, -0.025))
     half = T_975_DF3 * std / 2
-    assert (refine["vs_lr_ci_low"], refine["vs_lr_ci_high"]) == pytest.approx((-0.025 - half, -0.025 + half))
-    assert refine["vs_lr_p"] == pytest.approx(stats.ttest_1samp([-0.05, 0, -0.1, 0.05], 0).pvalue)
+    assert (refine["vs_lr_pooled_ci_low"], refine["vs_lr_pooled_ci_high"]) == pytest.approx(
+        (-0.025 - half, -0.025 + half)
+    )
+    # one split has no p-value; these cells stored no baseline row scores to bootstrap
+    assert math.isnan(refine["vs_lr_p"]) and math.isnan(refine["vs_lr_ci_low"])
     # a failure counts as chance (0.5) in the paired difference: 0.5 - 0.85 for one-shot replicate 2
     assert one_shot["vs_lr_mean"] == pytest.approx((-0.15 - 0.05 - 0.35 + 0.05) / 4)
     # against ICL on the same replicates: refine - ICL = 0.20 0.15 0.10 0.15
     assert refine["icl_auc"] == pytest.approx(0.675) and refine["vs_icl_mean"] == pytest.approx(0.15)
-    assert refine["vs_icl_p"] == pytest.approx(stats.ttest_1samp([0.2, 0.15, 0.1, 0.15], 0).pvalue)
+    assert refine["vs_icl_pooled_pairs"] == 4 and refine["vs_icl_basis"] == "bootstrap"
 
 
 def test_strategy_and_baseline_comparisons_pair_replicates(experiment: Path) -> None:
     records = load_records(experiment)
     comparison = _row(strategy_table(records), strategy="refine", reference="one-shot")
     differences = [0.10, 0.05, 0.25, 0.0]  # refine - one-shot, one-shot's failure at 0.5
-    assert comparison["auc_diff_pairs"] == 4
-    assert comparison["auc_diff_mean"] == pytest.approx(0.1)
+    assert (comparison["auc_diff_splits"], comparison["auc_diff_pooled_pairs"]) == (1, 4)
+    assert (comparison["auc_diff_mean"], comparison["auc_diff_pooled_mean"]) == pytest.approx((0.1, 0.1))
     half = T_975_DF3 * stats.tstd(differences) / 2
-    assert (comparison["auc_diff_ci_low"], comparison["auc_diff_ci_high"]) == pytest.approx(
+    assert (comparison["auc_diff_pooled_ci_low"], comparison["auc_diff_pooled_ci_high"]) == pytest.approx(
         (0.1 - half, 0.1 + half)
     )
-    assert comparison["auc_diff_p"] == pytest.approx(stats.ttest_1samp(differences, 0).pvalue)
     assert len(strategy_table(records)) == 1  # only later minus earlier
 
     tree = _row(baseline_table(records), strategy="refine", baseline="decision_tree")
     assert tree["baseline_auc"] == pytest.approx(0.75) and tree["diff_mean"] == pytest.approx(0.075)
     icl = _row(baseline_table(records), strategy="one-shot", baseline="icl (same LLM)")
-    assert icl["diff_pairs"] == 4  # one-shot - ICL = 0.10 0.10 (0.5 - 0.65) 0.15
+    assert icl["diff_pooled_pairs"] == 4  # one-shot - ICL = 0.10 0.10 (0.5 - 0.65) 0.15
     assert icl["diff_mean"] == pytest.approx((0.1 + 0.1 - 0.15 + 0.15) / 4)
 
 
@@ -193,7 +191,8 @@ def test_report_files_render_with_plots(experiment: Path) -> None:
     for shown in (
         "0.800 ± 0.100",
         "75 %",
-        "-0.025 [-0.128, 0.078]",
+        "-0.025 [-0.128, 0.078]",  # vs LR, secondary: replicates pooled
+        "bootstrap over test rows (one split)",  # vs ICL: its test-row scores are stored
         "GPT-4 one-shot (paper)",
         "0.773",
         "0.675",
@@ -207,6 +206,42 @@ def test_report_files_render_with_plots(experiment: Path) -> None:
     cells = pd.read_csv(experiment / "cells.csv")
     assert len(cells) == 12 and cells["ok"].sum() == 11 and (cells["kind"] == "icl").sum() == 4
     assert json.loads((experiment / "experiment.json").read_text())["strategies"] == ["one-shot", "refine"]
+
+
+def test_scaffold_level_comes_from_each_cells_config_and_old_cells_read_as_full(tmp_path: Path) -> None:
+    directory, cells = planned(
+        tmp_path,
+        {
+            "name": "scaffold",
+            "replicates": 1,
+            "icl": False,
+            "datasets": [{"name": "toy", "path": "toy.csv", "target": "y"}],
+            "models": ["openai:m"],
+            "strategies": [{"name": "bare"}, {"name": "old"}],
+        },
+    )
+    for cell in cells:
+        config = cell.config.to_json()
+        config["loop"].pop("scaffold", None)  # "old": a cell written before loop.scaffold existed
+        if cell.strategy == "bare":
+            config["loop"]["scaffold"] = "bare"
+        summary = {
+            "ok": True,
+            "test": {"auc": 0.8, "accuracy": 0.7},
+            "candidates": [],
+            "best_code": "x = 1\n",
+        }
+        write_cell(directory, cell, summary, {"labels": [1, 0], "best": [0.9, 0.1]}, config=config)
+    records = load_records(directory)
+    main = main_table(records)
+    assert list(main.columns[:5]) == ["dataset", "n_train", "model", "strategy", "scaffold"]
+    assert dict(zip(main["strategy"], main["scaffold"], strict=True)) == {"bare": "bare", "old": "full"}
+    markdown = build_report(directory).with_name("report.md").read_text(encoding="utf-8")
+    assert "| dataset | n | model | strategy | scaffold | splits |" in markdown
+    assert "| toy | — | openai-m | bare | bare | 1 |" in markdown
+    listed = pd.read_csv(directory / "cells.csv")
+    assert list(listed.columns[6:9]) == ["strategy", "scaffold", "replicate"]
+    assert listed["scaffold"].tolist() == ["bare", "full"]
 
 
 def test_pending_cells_are_not_counted(experiment: Path, tmp_path: Path) -> None:

@@ -9,14 +9,12 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from ibl_agents.artifacts import write_json
-from ibl_agents.experiment.config import describe, experiment_from_mapping
-from ibl_agents.experiment.grid import Cell, expand
-from ibl_agents.experiment.store import cell_dir, mark_finished, prepare
+from ibl_agents.experiment.grid import Cell
 from ibl_agents.report import build_report
 from ibl_agents.report.agreement_table import agreement_table
 from ibl_agents.report.cells import load_records
 from ibl_agents.report.tables import main_table, task_metrics_table
+from tests.experiment.written_cells import planned, write_cell
 
 F1 = [0.9, 0.8]  # multiclass test macro-F1 per replicate
 R2 = [0.5, 0.3]  # regression test R² per replicate
@@ -29,8 +27,8 @@ PROBABILITIES = [
 
 @pytest.fixture(scope="module")
 def experiment(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("tasks")
-    config = experiment_from_mapping(
+    directory, cells = planned(
+        tmp_path_factory.mktemp("tasks"),
         {
             "name": "tasks",
             "replicates": 2,
@@ -42,19 +40,13 @@ def experiment(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "models": [{"name": "m", "generator": "openai:m"}],
             "strategies": [{"name": "refine", "max_iters": 2}],
         },
-        base_dir=folder,
     )
-    cells = expand(config)
-    directory = folder / "exp-tasks"
-    prepare(directory, "name: tasks\n", describe(config), cells)
     for cell in cells:
         _write_cell(directory, cell)
     return directory
 
 
 def _write_cell(directory: Path, cell: Cell) -> None:
-    run_dir = cell_dir(directory, cell.id) / f"20260101-000000-{cell.id}"
-    run_dir.mkdir(parents=True)
     multiclass, k = cell.dataset == "iris", cell.replicate
     if cell.kind == "icl":
         summary: dict[str, Any] = {"kind": "icl", "ok": False, "skipped": "binary only", "test": {}}
@@ -68,11 +60,9 @@ def _write_cell(directory: Path, cell: Cell) -> None:
         summary["baselines"] = {"ridge_regression": {"test": {"r2": 0.45, "rmse": 52.0, "mae": 41.0}}}
         predictions = {"task": "regression", "best": [100.0, 150.0 + 10 * k, 80.0]}
     summary |= {"kind": cell.kind, "candidates": [], "best_code": "def predict(df):\n    return df['x']\n"}
-    write_json(run_dir / "summary.json", summary)
-    write_json(run_dir / "manifest.json", {"features": ["x"]})
-    write_json(run_dir / "config.json", cell.config.to_json())
-    write_json(run_dir / "predictions.json", predictions | {"test_rows": [0, 1, 2], "baselines": {}})
-    mark_finished(directory, cell, run_dir, {"ok": summary["ok"]})
+    write_cell(
+        directory, cell, summary, predictions | {"test_rows": [0, 1, 2], "baselines": {}}, features=("x",)
+    )
 
 
 def test_task_metrics_table_shows_every_metric_with_the_baselines(experiment: Path) -> None:
