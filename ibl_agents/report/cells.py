@@ -15,6 +15,7 @@ from ibl_agents.experiment.store import finished, read_plan
 from ibl_agents.split_statistics import Observation
 
 SplitKey = tuple[str, int | None]  # (dataset, train_rows): seeds pool into one row of the tables
+HARNESS = "harness only: "  # names a harness-only model where a baseline's name goes
 DEFAULT_SCAFFOLD = "full"  # loop.scaffold of cells run before the setting existed: they had every aid
 
 
@@ -40,6 +41,11 @@ class CellRecord:
         return dict(self.summary.get("test") or {}) if self.summary.get("ok") else {}
 
     def baseline_test(self, name: str) -> dict[str, float]:
+        """Locked-test metrics of a baseline fitted in the same run, or with ``HARNESS`` before the name, of
+        a harness-only model (``ibl_agents.harness_only``: the scaffold's aids with no LLM)."""
+        if name.startswith(HARNESS):
+            harness = self.summary.get("harness_only", {})
+            return dict(harness.get(name.removeprefix(HARNESS), {}).get("test") or {})
         return dict(self.summary.get("baselines", {}).get(name, {}).get("test") or {})
 
     def observation(self, baseline: str | None = None) -> Observation:
@@ -49,9 +55,12 @@ class CellRecord:
         predictions = self.predictions or {}
         if predictions.get("task", "binary") != "binary":
             return Observation(self.seed, metrics)
-        scores = (
-            predictions.get("best") if baseline is None else predictions.get("baselines", {}).get(baseline)
-        )
+        if baseline is None:
+            scores = predictions.get("best")
+        elif baseline.startswith(HARNESS):
+            scores = predictions.get("harness_only", {}).get(baseline.removeprefix(HARNESS))
+        else:
+            scores = predictions.get("baselines", {}).get(baseline)
         return Observation(self.seed, metrics, scores, predictions.get("labels"))
 
     @property
@@ -81,6 +90,7 @@ def _record(directory: Path, entry: dict[str, Any]) -> CellRecord | None:
     predictions = run_dir / "predictions.json"
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     config = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
     return CellRecord(
         id=entry["id"],
         kind=entry.get("kind", "code"),
@@ -90,9 +100,12 @@ def _record(directory: Path, entry: dict[str, Any]) -> CellRecord | None:
         model=entry["model"],
         strategy=entry["strategy"],
         replicate=entry["replicate"],
-        summary=json.loads((run_dir / "summary.json").read_text(encoding="utf-8")),
+        summary=summary,
         predictions=json.loads(predictions.read_text(encoding="utf-8")) if predictions.is_file() else None,
         features=list(manifest.get("features", [])),
         metric=config["loop"]["metric"],
-        scaffold=str(config["loop"].get("scaffold", DEFAULT_SCAFFOLD)),
+        # The summary's name also says which aids were switched off (``full-error_region``, ``custom``).
+        scaffold=str(
+            summary.get("scaffold", {}).get("level") or config["loop"].get("scaffold", DEFAULT_SCAFFOLD)
+        ),
     )

@@ -23,7 +23,13 @@ from ibl_agents.report.present import (
     text,
 )
 from ibl_agents.report.published_table import published_table
-from ibl_agents.report.tables import baseline_table, main_table, strategy_table, task_metrics_table
+from ibl_agents.report.tables import (
+    attribution_table,
+    baseline_table,
+    main_table,
+    strategy_table,
+    task_metrics_table,
+)
 
 KEYS: list[Column] = [("dataset", text("dataset")), ("n", text("n_train")), ("model", text("model"))]
 KEYS_AND_STRATEGY: list[Column] = [*KEYS, ("strategy", text("strategy"))]
@@ -60,6 +66,7 @@ def report_sections(records: ExperimentRecords, plots: Path) -> list[Section]:
             f" replicate. {OVER_SPLITS}",
             present(main, [*KEYS_AND_STRATEGY, *_MAIN, *(_ICL if "icl_auc" in main else [])]),
         ),
+        *_attribution(records),
         Section(
             "Strategies compared",
             "Each strategy minus every strategy listed before it in the config, on the same dataset, n and"
@@ -120,6 +127,39 @@ def report_sections(records: ExperimentRecords, plots: Path) -> list[Section]:
     return sections
 
 
+def _attribution(records: ExperimentRecords) -> list[Section]:
+    table = attribution_table(records)
+    if table.empty:
+        return []
+    return [
+        Section(
+            "What the LLM added",
+            "Per row: the LLM's code model against the harness alone and against fair baselines, on the same"
+            " splits. harness only = the full scaffold's constants and example term over every numeric column"
+            " with no LLM (ibl_agents/harness_only.py), fitted on the same shown rows; + region = that model"
+            " with the harness's own error_region line. LR (shown) is fitted on the rows the LLM saw, LR (all"
+            " labeled) on those plus the validation rows the loop selected on. Δ = LLM - reference, paired,"
+            f" failures at chance; a Δ whose interval holds 0 means the harness or the baseline alone does as"
+            f" well. {OVER_SPLITS}",
+            present(table, [*KEYS_AND_STRATEGY, *_ATTRIBUTION]),
+        )
+    ]
+
+
+_ATTRIBUTION: list[Column] = [
+    ("scaffold", text("scaffold")),
+    ("splits", text("splits")),
+    ("valid", percent("valid_rate")),
+    ("LLM AUC, failures = 0.5", number("auc_failures_as_chance")),
+    ("harness only AUC", number("harness_auc")),
+    ("LLM - harness only [95 % CI over splits]", difference("harness")),
+    ("p (splits)", p_value("harness_p")),
+    ("harness + region AUC", number("harness_region_auc")),
+    ("LLM - harness + region [95 % CI]", difference("harness_region")),
+    ("LR (shown) AUC", number("lr_shown_auc")),
+    ("LR (all labeled) AUC", number("lr_labeled_auc")),
+    ("LLM - LR (all labeled) [95 % CI]", difference("lr_labeled")),
+]
 _MAIN: list[Column] = [
     ("scaffold", text("scaffold")),
     ("splits", text("splits")),

@@ -20,7 +20,9 @@ import math
 
 import pandas as pd
 
-from ibl_agents.report.cells import CellRecord, ExperimentRecords
+from ibl_agents.baselines import ALL_LABELED
+from ibl_agents.harness_only import TEMPLATE, TEMPLATE_REGION
+from ibl_agents.report.cells import HARNESS, CellRecord, ExperimentRecords
 from ibl_agents.report.grouping import grouped, icl_for, key_columns, paired
 from ibl_agents.split_statistics import SplitComparison, compare_over_splits, summarize_over_splits
 from ibl_agents.stability import CHANCE_SCORE, describe, summarize_replicates
@@ -28,6 +30,13 @@ from ibl_agents.stability import CHANCE_SCORE, describe, summarize_replicates
 BINARY_METRICS = ("auc", "accuracy")
 REFERENCE_BASELINE = "logistic_regression"  # the paper's comparison: a column of the main table
 ICL_BASELINE = "icl"
+# The references of the attribution table, by column prefix.
+ATTRIBUTION_REFERENCES = {
+    "harness": f"{HARNESS}{TEMPLATE}",
+    "harness_region": f"{HARNESS}{TEMPLATE_REGION}",
+    "lr_shown": REFERENCE_BASELINE,
+    "lr_labeled": f"{REFERENCE_BASELINE}{ALL_LABELED}",
+}
 
 
 def main_table(records: ExperimentRecords) -> pd.DataFrame:
@@ -73,7 +82,7 @@ def baseline_table(records: ExperimentRecords) -> pd.DataFrame:
     paired difference strategy - baseline."""
     rows = []
     for key, cells in grouped(records):
-        for name in records.description["baselines"]:
+        for name in _references(records.description["baselines"], cells):
             baseline_auc = _mean_of([cell.baseline_test(name) for cell in cells], "auc")
             rows.append(
                 {**key_columns(key), "baseline": name, "baseline_auc": baseline_auc}
@@ -84,6 +93,31 @@ def baseline_table(records: ExperimentRecords) -> pd.DataFrame:
             icl_auc = summarize_replicates([cell.test for cell in icl]).metrics["auc"].mean
             row = {**key_columns(key), "baseline": f"{ICL_BASELINE} (same LLM)", "baseline_auc": icl_auc}
             rows.append(row | _difference("diff", _compare(paired(cells, icl))))
+    return pd.DataFrame(rows)
+
+
+def attribution_table(records: ExperimentRecords) -> pd.DataFrame:
+    """What the LLM added, one row per (dataset, train size, model, strategy): its test AUC beside the
+    harness-only models (the scaffold's aids with no LLM, fitted on the same shown rows) and logistic
+    regression fitted on the shown rows and on all labeled rows the loop used, each with the paired
+    difference LLM - reference over split seeds (failures at chance). Rows of cells without harness-only
+    figures (run before they existed) are left out."""
+    rows = []
+    for key, cells in grouped(records):
+        if not any(cell.summary.get("harness_only") for cell in cells):
+            continue
+        counted = summarize_replicates([cell.test for cell in cells], failure_score=CHANCE_SCORE)
+        row: dict[str, object] = {
+            **key_columns(key),
+            "scaffold": ", ".join(sorted({cell.scaffold for cell in cells})),
+            "splits": len({cell.seed for cell in cells}),
+            "valid_rate": counted.valid_rate,
+            "auc_failures_as_chance": counted.metrics["auc"].mean,
+        }
+        for prefix, reference in ATTRIBUTION_REFERENCES.items():
+            row[f"{prefix}_auc"] = _mean_of([cell.baseline_test(reference) for cell in cells], "auc")
+            row.update(_difference(prefix, _compare(_itself(cells), baseline=reference)))
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -173,6 +207,15 @@ def _cell_row(cell: CellRecord, baselines: list[str]) -> dict[str, object]:
     for name, value in cell.test.items():  # other tasks' metrics (macro_f1, r2, ...)
         row.setdefault(f"test_{name}", value)
     return row
+
+
+def _references(baselines: list[str], cells: list[CellRecord]) -> list[str]:
+    """The configured baselines, then those of them also fitted on all labeled rows, then the harness-only
+    models: each where some cell has it (older cells have neither of the last two)."""
+    fitted = [f"{name}{ALL_LABELED}" for name in baselines]
+    harness = [f"{HARNESS}{name}" for name in (TEMPLATE, TEMPLATE_REGION)]
+    extra = [name for name in [*fitted, *harness] if any(cell.baseline_test(name) for cell in cells)]
+    return [*baselines, *extra]
 
 
 def _itself(cells: list[CellRecord]) -> list[tuple[CellRecord, CellRecord]]:
