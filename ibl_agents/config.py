@@ -236,7 +236,8 @@ class RefineConfig:
         if not self.loop.show_rows and shown_labels:
             raise ConfigError(
                 "loop.show_rows false (the zero-row arm) shows no labels and uses the bare prompt; these aids"
-                f" need more: {', '.join(sorted(shown_labels))} (set loop.scaffold bare)"
+                f" need more: {', '.join(sorted(shown_labels))} (add --scaffold bare, or set"
+                " loop.scaffold = bare)"
             )
         if self.data.task != AUTO:
             selection_metric(self.loop.metric, self.data.task)  # raises when the metric does not fit the task

@@ -101,3 +101,16 @@ def test_model_server_failing_to_start(tmp_path: Path, sandbox_image: str) -> No
     corrupt.write_bytes(b"GGUF" + b"\x03\x00\x00\x00" + b"\xff" * 4096)  # a header, then garbage
     result = run_moons(tmp_path, "--model", f"local:{corrupt}")
     assert_clean_failure(result, tmp_path, "server")
+
+
+@pytest.mark.parametrize(
+    ("flags", "phrase"),
+    [
+        (("--scaffold", "minimal"), "loop.scaffold must be one of bare, contract, statistics, full"),
+        (("--preset", "papers"), "--preset must be one of paper, not 'papers'"),
+        (("--without-aid", "repairs"), "loop.aids and loop.without_aids may hold only contract"),
+        (("--no-rows",), "these aids need more: constants, contract, error_region"),
+    ],
+)
+def test_bad_scaffold_flags(tmp_path: Path, flags: tuple[str, ...], phrase: str) -> None:
+    assert_clean_failure(run_moons(tmp_path, *flags), tmp_path, phrase)
