@@ -159,6 +159,7 @@ _ATTRIBUTION: list[Column] = [
     ("LR (shown) AUC", number("lr_shown_auc")),
     ("LR (all labeled) AUC", number("lr_labeled_auc")),
     ("LLM - LR (all labeled) [95 % CI]", difference("lr_labeled")),
+    ("harness aids in the best models", text("best_model_aids")),
 ]
 _MAIN: list[Column] = [
     ("scaffold", text("scaffold")),

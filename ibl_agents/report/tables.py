@@ -113,6 +113,7 @@ def attribution_table(records: ExperimentRecords) -> pd.DataFrame:
             "splits": len({cell.seed for cell in cells}),
             "valid_rate": counted.valid_rate,
             "auc_failures_as_chance": counted.metrics["auc"].mean,
+            "best_model_aids": _aids_count(cells),
         }
         for prefix, reference in ATTRIBUTION_REFERENCES.items():
             row[f"{prefix}_auc"] = _mean_of([cell.baseline_test(reference) for cell in cells], "auc")
@@ -201,12 +202,26 @@ def _cell_row(cell: CellRecord, baselines: list[str]) -> dict[str, object]:
         "tokens": summary.get("tokens_used"),
         "wall_s": summary.get("wall_s"),
         "icl_missing_rate": summary.get("missing_rate"),
+        "best_model_aids": " ".join(summary.get("scaffold", {}).get("best_model_aids", [])),
+        "aids_fired": " ".join(
+            f"{aid}:{n}" for aid, n in summary.get("scaffold", {}).get("fired", {}).items()
+        ),
     }
     for name in baselines:
         row[f"{name}_auc"] = cell.baseline_test(name).get("auc")
     for name, value in cell.test.items():  # other tasks' metrics (macro_f1, r2, ...)
         row.setdefault(f"test_{name}", value)
     return row
+
+
+def _aids_count(cells: list[CellRecord]) -> str:
+    """How many of the row's valid best models each aid shaped, e.g. ``constants 3/3, invert_ranking 1/3``."""
+    valid = [cell for cell in cells if cell.test]
+    counts: dict[str, int] = {}
+    for cell in valid:
+        for aid in dict.fromkeys(cell.summary.get("scaffold", {}).get("best_model_aids", [])):
+            counts[aid] = counts.get(aid, 0) + 1
+    return ", ".join(f"{aid} {n}/{len(valid)}" for aid, n in counts.items()) or "none"
 
 
 def _references(baselines: list[str], cells: list[CellRecord]) -> list[str]:

@@ -34,7 +34,7 @@ def _summary(llm: float, template: float, region: float, shown: float, labeled: 
             "template": {"test": {"auc": template}},
             "template+region": {"test": {"auc": region}},
         },
-        "scaffold": {"level": "full-error_region"},
+        "scaffold": {"level": "full-error_region", "best_model_aids": ["constants", "example_shape"]},
         "candidates": [],
         "best_code": "def predict(df):\n    return df['x1']\n",
     }
@@ -69,6 +69,7 @@ def test_the_llm_is_compared_with_the_harness_alone_cell_by_cell(directory: Path
         assert row[f"{prefix}_splits"] == 3 and row[f"{prefix}_basis"] == "splits"
     # The level the summary recorded, which names the aid switched off.
     assert row["scaffold"] == "full-error_region"
+    assert row["best_model_aids"] == "constants 3/3, example_shape 3/3"
 
 
 def test_the_baseline_table_lists_the_harness_and_the_all_labeled_fit(directory: Path) -> None:
