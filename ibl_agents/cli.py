@@ -24,6 +24,7 @@ from ibl_agents.config import (
 from ibl_agents.errors import IblError
 from ibl_agents.interrupts import exit_cleanly_on_signals
 from ibl_agents.scaffold import AIDS, LEVELS
+from ibl_agents.terminal_text import markup_safe, printable
 from sandbox.errors import SandboxError
 
 if TYPE_CHECKING:  # the commands import the library lazily: `ibl --help` stays fast
@@ -79,7 +80,7 @@ Examples:
 
 
 def _fail(message: str) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    errors.print(f"[bold red]error:[/] {markup_safe(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(2)
 
 
@@ -265,7 +266,7 @@ def resume(
 
 
 def _dim(message: str) -> None:
-    console.print(f"[dim]{escape(message)}[/]", highlight=False, soft_wrap=True)
+    console.print(f"[dim]{markup_safe(message)}[/]", highlight=False, soft_wrap=True)
 
 
 def _report(summary: RunSummary, metric: str, progress: LiveProgress) -> None:
@@ -390,7 +391,7 @@ def score(
         typer.echo(json.dumps(result.to_json()))
     else:
         for line in result.lines():
-            console.print(line, highlight=False, soft_wrap=True, markup=False)
+            console.print(printable(line), highlight=False, soft_wrap=True, markup=False)
     raise typer.Exit(0 if result.ok else 1)
 
 
@@ -436,7 +437,7 @@ def explain_command(
         typer.echo(json.dumps(result.to_json()))
     else:
         for line in result.lines():
-            console.print(line, highlight=False, soft_wrap=True, markup=False)
+            console.print(printable(line), highlight=False, soft_wrap=True, markup=False)
 
 
 @sandbox_app.command("build")

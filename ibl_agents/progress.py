@@ -17,6 +17,7 @@ from ibl_agents.baselines import ALL_LABELED
 from ibl_agents.refine import RunSummary
 from ibl_agents.regression_baselines import regressor_name
 from ibl_agents.tasks import LOWER_IS_BETTER, REPORTED_METRICS, shown_score
+from ibl_agents.terminal_text import markup_safe, printable
 
 _ACTIVITY = {
     "generating": "writing a code model",
@@ -43,7 +44,7 @@ class LiveProgress:
             self.console.print(_candidate_line(event, self.metric))
         elif kind == "warning":
             self.shown_warnings.add(event["message"])
-            self.console.print(f"[yellow]warning:[/] {event['message']}")
+            self.console.print(f"[yellow]warning:[/] {markup_safe(event['message'])}")
         elif kind == "start":
             self.metric = event.get("metric", self.metric)
             self.console.print(
@@ -88,7 +89,7 @@ def _candidate_line(event: dict[str, Any], metric: str) -> str:
     outcome = f"[green]ok[/] {name} {shown:.3f}" if shown is not None else f"[red]{event['kind']}[/]"
     accepted = " [bold green]new best[/]" if event.get("accepted") else ""
     best_text = f"{shown_score(metric, best)[1]:.3f}" if best is not None else "-"
-    message = f" ({event['message'][:90]})" if event.get("message") and score is None else ""
+    message = f" ({markup_safe(event['message'][:90])})" if event.get("message") and score is None else ""
     return (
         f"iter {event['iteration']:>2}  {outcome}{accepted}{message}  best {best_text}  "
         f"tokens {event.get('tokens_used', 0):,}  {event.get('elapsed_s', 0):.0f}s"
@@ -99,7 +100,7 @@ def print_report(console: Console, summary: RunSummary, metric: str, shown_warni
     """Best code, its metrics beside the baseline's, the stop reason; the run directory comes last."""
     if summary.best_code:
         console.rule(f"best code model (candidate {summary.best_id})")
-        console.print(Syntax(summary.best_code, "python", line_numbers=False))
+        console.print(Syntax(printable(summary.best_code), "python", line_numbers=False))
     names = REPORTED_METRICS[summary.task]
     lower = [name for name in names if name in LOWER_IS_BETTER]
     direction = f"{', '.join(lower)} lower, the others higher" if lower else "higher"
@@ -118,12 +119,13 @@ def print_report(console: Console, summary: RunSummary, metric: str, shown_warni
     if summary.replayed_replies:
         spent += f" {summary.replayed_replies} replies from the cache,"
     console.print(
-        f"stop: [bold]{summary.stop_reason}[/]{' - ' + summary.stop_detail if summary.stop_detail else ''};"
+        f"stop: [bold]{summary.stop_reason}[/]"
+        f"{' - ' + markup_safe(summary.stop_detail) if summary.stop_detail else ''};"
         f" {summary.iterations} iterations, {tokens}{summary.tokens_used:,} tokens ({by_node}),{spent}"
         f" {summary.wall_s:.0f}s"
     )
     for warning in (w for w in summary.warnings if w not in shown_warnings):
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"[yellow]warning:[/] {markup_safe(warning)}")
 
 
 def _yardsticks(summary: RunSummary) -> list[tuple[str, dict[str, dict[str, float]]]]:

@@ -32,8 +32,6 @@ from sandbox.verdict import Ending, judge
 
 __all__ = ["DockerExecutor", "reap_leaked_containers"]
 
-SIGKILL_STATUS = 137
-
 
 class DockerExecutor:
     """Runs code models in throw-away Docker containers (see ``sandbox.hardening`` for the flags).
@@ -134,7 +132,8 @@ class DockerExecutor:
         if status is not None and status != 0:
             launched.container.reload()
             state = launched.container.attrs["State"]
-            memory_killed = bool(state.get("OOMKilled")) or status == SIGKILL_STATUS
+            # The engine's own flag: exit 137 alone is any SIGKILL, also one the code sent itself (issue 14).
+            memory_killed = bool(state.get("OOMKilled"))
         return judge(Ending(io, status, memory_killed), expected, self.limits, width)
 
     def _wait(self, container: Container, deadline: float) -> int | None:

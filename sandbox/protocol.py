@@ -180,6 +180,13 @@ def decode_result(stdout: bytes, expected: Mapping[str, int], width: int | None 
     if not isinstance(message, str) or not isinstance(detail, str):
         raise ProtocolError("result frame has a non-text message or detail")
     raw = view[PREFIX.size + json_size :]
+    if kind is OutcomeKind.SANDBOX_ERROR:
+        # The frame comes from the process that ran the candidate, which can write one of its own: an
+        # infrastructure fault is what the host observes (the engine failing, a container that never
+        # started), never a claim from inside. Otherwise a candidate could stop a whole run and blame the
+        # infrastructure (issue 14). The runner's own "bad request" report lands here too, as a crash.
+        claim = f"the sandboxed process claimed an infrastructure fault ({message[:200]})"
+        return ExecutionResult(OutcomeKind.CRASH, {}, f"{claim}; only the host reports those", detail)
     if kind is OutcomeKind.OK:
         predictions = _predictions(frame.get("predictions"), raw, expected, width)
     elif raw or frame.get("predictions"):

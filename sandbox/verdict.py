@@ -26,7 +26,7 @@ class Ending:
     """The facts about one finished (or killed) sandboxed run.
 
     ``status`` is None when the process was still running at the deadline; ``memory_killed`` is the
-    backend's own evidence that the memory limit ended it (Docker's OOMKilled, or a SIGKILL there).
+    backend's own evidence that the memory limit ended it (Docker's OOMKilled flag).
     """
 
     io: Exchange

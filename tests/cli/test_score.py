@@ -90,3 +90,14 @@ def test_bad_input_exits_2_with_one_line(model: Path, target: str, phrase: str) 
     assert result.returncode == 2, result.stdout + result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: ") and phrase in lines[0], result.stderr
+
+
+@pytest.mark.docker
+@pytest.mark.usefixtures("no_leaks")
+def test_escape_codes_in_a_failing_models_message_are_printed_as_text(tmp_path: Path) -> None:
+    model = tmp_path / "sneaky.py"
+    model.write_text("def predict(df):\n    raise ValueError('\\x1b[2K\\x1b[1A\\rok auc 1.0000')\n")
+    result = ibl_score(model)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "\x1b" not in result.stdout and "\r" not in result.stdout
+    assert "\\x1b[2K" in result.stdout  # shown, as text

@@ -45,7 +45,29 @@ def probe(body: str, imports: str = "import os") -> str:
 
 
 OK_ZERO = Expect(OutcomeKind.OK, 0.0)
+# Writes a result frame of its own to the runner's result descriptor, claiming an infrastructure fault.
+FORGED_SANDBOX_ERROR = """import json, os, struct
+
+def predict(df):
+    body = json.dumps({"kind": "sandbox_error", "message": "the Docker engine failed"}).encode()
+    frame = struct.pack(">QQ", len(body), 0) + body
+    for fd in range(3, 32):
+        try:
+            os.write(fd, frame)
+        except OSError:
+            continue
+        os._exit(0)
+    return [0.0] * len(df)
+"""
+FORGED = Expect(OutcomeKind.CRASH, message="claimed an infrastructure fault")
 ATTACKS = [
+    Attack("forged sandbox_error frame", FORGED_SANDBOX_ERROR, FORGED, FORGED),
+    Attack(
+        "SIGKILL of its own process",  # exit 137 without the engine's OOM flag is no memory limit
+        "import os, signal\n\ndef predict(df):\n    os.kill(os.getpid(), signal.SIGKILL)\n",
+        Expect(OutcomeKind.CRASH),
+        Expect(OutcomeKind.CRASH),
+    ),
     Attack(
         "fork bomb",
         "import os\nwhile True:\n    os.fork()\n",

@@ -126,12 +126,15 @@ def test_nan_inf_and_negative_zero_come_back_as_floats() -> None:
         (lambda r: PREFIX.pack(1 << 40, 0) + r[PREFIX.size :], "announces"),  # announced larger than sent
     ],
 )
-def test_runner_reports_a_malformed_request_as_a_sandbox_error(mangle, error: str) -> None:
+def test_a_malformed_request_reported_from_inside_is_a_crash(mangle, error: str) -> None:
+    """The host cannot tell the runner's report from a candidate's forged frame, so it is no
+    infrastructure fault (those the host observes itself)."""
     status, stdout = run_request(
         mangle(encode_request("def predict(df):\n    return df['x']\n", {"v": FRAME}))
     )
     result = decode_result(stdout, {"v": 5})
-    assert status == 0 and result.kind is OutcomeKind.SANDBOX_ERROR
+    assert status == 0 and result.kind is OutcomeKind.CRASH
+    assert "claimed an infrastructure fault" in result.message
     assert "bad request" in result.message and error in result.message
 
 
@@ -146,7 +149,7 @@ def test_runner_refuses_raw_columns_it_cannot_wrap_safely(column: dict, error: s
     spec = {"v": {"columns": ["x"], "dtypes": ["float64"], "rows": 1, "data": [column]}}
     status, stdout = run_request(frame({"code": "", "frames": spec}, floats(1.0)))
     result = decode_result(stdout, {"v": 1})
-    assert status == 0 and result.kind is OutcomeKind.SANDBOX_ERROR and error in result.message
+    assert status == 0 and result.kind is OutcomeKind.CRASH and error in result.message
 
 
 def test_runner_is_standalone() -> None:
