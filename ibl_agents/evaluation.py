@@ -23,6 +23,7 @@ from ibl_agents.contract import check_contract
 from ibl_agents.dataset import Dataset
 from ibl_agents.held_out_failures import rule_broken, withheld
 from ibl_agents.prediction_checks import PredictionCheck, check_predictions
+from ibl_agents.row_order import restored, shuffled
 from ibl_agents.scoring import FAILED_SCORE, metrics, pooled_and_folds
 from ibl_agents.splits import Splits
 from ibl_agents.tasks import selection_score
@@ -90,10 +91,12 @@ def run_in_sandbox(
 ) -> ExecutionResult:
     """Run ``code`` asking for what the task needs: one probability column per class (multiclass), else
     one number per row. Only multiclass passes ``output_columns``, so executors that predate matrix
-    results (test doubles, wrappers) serve binary and regression runs unchanged."""
+    results (test doubles, wrappers) serve binary and regression runs unchanged. Rows go in a seeded order
+    of their own and the predictions come back in the frames' order (``row_order``)."""
+    sent, orders = shuffled(frames, dataset.sha256)
     if dataset.task == "multiclass":
-        return executor.run(code, frames, dataset.classes)
-    return executor.run(code, frames)
+        return restored(executor.run(code, sent, dataset.classes), orders)
+    return restored(executor.run(code, sent), orders)
 
 
 def evaluate_candidate(code: str, dataset: Dataset, splits: Splits, executor: Executor) -> Evaluation:
