@@ -25,7 +25,7 @@ from ibl_agents.generator import (
     BestSoFar,
     fix_prompt,
     generate,
-    generator_prompt,
+    generator_prompt_and_rows,
     revise_prompt,
     train_constants,
 )
@@ -51,6 +51,7 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
     fix_id = state.get("fix_id")
     best = _best_so_far(state, ctx) if refining and "best_code" in loop.feedback else None
     feedback = state.get("feedback", "") if refining else ""
+    rows_shown: int | None = None  # the revise and fix prompts show no rows
     if fix_id is not None:
         failed_code = candidate_path(ctx.run_dir, fix_id, ".py").read_text(encoding="utf-8")
         prompt = fix_prompt(ctx.dataset, failed_code, feedback, aids)
@@ -59,7 +60,7 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
         prompt = revise_prompt(ctx.dataset, best, feedback, constants, aids)
         shown = {"contract", "constants"}
     else:
-        prompt = generator_prompt(
+        prompt, rows_shown = generator_prompt_and_rows(
             ctx.dataset,
             ctx.splits.train,
             token_budget=ctx.config.prompt_budget,
@@ -101,6 +102,8 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
         aids=[*prompt_aids, *generation.aids_fired],
         defined_constants=generation.defined_constants,
     )
+    if rows_shown is not None:
+        current["rows_shown"] = rows_shown
     ctx.emit(
         {
             "event": "generated",

@@ -60,7 +60,32 @@ def generator_prompt(
     aids: tuple[str, ...] = AIDS,
     show_rows: bool = True,
 ) -> str:
+    """The full generator prompt (``generator_prompt_and_rows`` without the row count)."""
+    return generator_prompt_and_rows(
+        dataset,
+        train_rows,
+        token_budget=token_budget,
+        seed=seed,
+        feedback=feedback,
+        constants=constants,
+        aids=aids,
+        show_rows=show_rows,
+    )[0]
+
+
+def generator_prompt_and_rows(
+    dataset: Dataset,
+    train_rows: list[int],
+    *,
+    token_budget: int,
+    seed: int,
+    feedback: str,
+    constants: str,
+    aids: tuple[str, ...] = AIDS,
+    show_rows: bool = True,
+) -> tuple[str, int]:
     """Render the full generator prompt from train rows only; the data sample fills what the budget leaves.
+    Returns the prompt and the number of train rows it shows (the paper's protocol shows all of them).
 
     ``constants`` is ``train_constants(dataset, train_rows)``, computed once by the caller, which also
     hands it to ``generate`` to define whatever the code uses without copying. Without the ``contract``
@@ -89,7 +114,7 @@ def generator_prompt(
         fixed["feedback_section"] = feedback_section
         if not show_rows:
             columns = {"n_features": len(dataset.features), "columns": describe_columns(features)}
-            return render(template, data=render_section("generator_aids", "no_rows", columns), **fixed)
+            return render(template, data=render_section("generator_aids", "no_rows", columns), **fixed), 0
 
     def rendered(rows: str, n_rows: int) -> str:
         if template == "generator":
@@ -107,7 +132,7 @@ def generator_prompt(
         token_budget=max(200, token_budget - overhead),
         seed=seed,
     )
-    return rendered(rows_text, n_rows)
+    return rendered(rows_text, n_rows), n_rows
 
 
 def _prompt_aids(constants: str, example: str, aids: tuple[str, ...]) -> str:

@@ -191,6 +191,12 @@ def _summarize(state: RefinementState, ctx: RunContext, warnings: list[str], sta
             "harness_only": {name: scores["test"].tolist() for name, scores in harness.predictions.items()},
         },
     )
+    scaffold = _scaffold_record(ctx, candidates, best_id)
+    if scaffold["rows_shown"] is not None and scaffold["rows_shown"] < scaffold["train_rows"]:
+        warnings.append(
+            f"the prompt showed {scaffold['rows_shown']} of the {scaffold['train_rows']} train rows (its"
+            " token budget was full); raise models.context_tokens (or loop.prompt_tokens) to show them all"
+        )
     missing_prices = unpriced([ctx.models.generator_name, ctx.models.critic_name])
     cost_note = (
         f"no price known for {', '.join(missing_prices)}: cost in tokens only" if missing_prices else ""
@@ -225,7 +231,7 @@ def _summarize(state: RefinementState, ctx: RunContext, warnings: list[str], sta
         warnings=warnings,
         candidates=candidates,
         memorisation=memorisation,
-        scaffold=_scaffold_record(ctx, candidates, best_id),
+        scaffold=scaffold,
     )
     if best_code is not None:
         returns = prediction_meaning(ctx.dataset.task, ctx.dataset.classes)
@@ -244,7 +250,10 @@ def _scaffold_record(
         for aid in candidate.get("aids", []):
             fired[aid] = fired.get(aid, 0) + 1
     best = next((c for c in candidates if c["id"] == best_id), {})
+    shown = [c["rows_shown"] for c in candidates if "rows_shown" in c]
     return {
+        "train_rows": len(ctx.splits.train),
+        "rows_shown": min(shown) if shown else None,  # the fewest a full prompt showed
         "level": loop.scaffold_name,
         "aids": list(loop.enabled_aids),
         "show_rows": loop.show_rows,

@@ -53,6 +53,8 @@ def test_at_the_bare_level_the_code_runs_as_the_llm_wrote_it(tmp_path, signal_fr
     config = json.loads((Path(summary.run_dir) / "config.json").read_text())
     assert config["loop"]["scaffold"] == "bare"
     assert summary.scaffold == {
+        "train_rows": summary.scaffold["train_rows"],
+        "rows_shown": summary.scaffold["train_rows"],  # a small table: the bare prompt shows every row
         "level": "bare",
         "aids": [],
         "show_rows": True,
