@@ -30,7 +30,9 @@ from ibl_agents.tasks import selection_score
 from sandbox.executor import Executor
 from sandbox.results import ExecutionResult, OutcomeKind, Predictions
 
-TRAIN_FRAME = "train"
+# The one name every frame is sent under (train rows, the validation folds pooled, the locked test):
+# frames that differ by name could be told apart from the runner's stack and treated differently.
+FRAME = "rows"
 _FRAME_NAME = re.compile(r"on frame '[^']+'")
 
 
@@ -82,10 +84,6 @@ class Evaluation:
         }
 
 
-def fold_name(index: int) -> str:
-    return f"validation_{index}"
-
-
 def run_in_sandbox(
     executor: Executor, code: str, frames: dict[str, pd.DataFrame], dataset: Dataset
 ) -> ExecutionResult:
@@ -102,29 +100,30 @@ def run_in_sandbox(
 def evaluate_candidate(code: str, dataset: Dataset, splits: Splits, executor: Executor) -> Evaluation:
     """Judge ``code``: the train rows' run first, the validation folds' run only once that one is valid.
 
-    Each run has the executor's whole time limit; the duration is their sum.
+    Each run is a process of its own holding one frame (the folds pooled into one, split again on the
+    host), so no state of the code survives from one frame to the next and no frame can be told from
+    another by its name. Each run has the executor's whole time limit; the duration is their sum.
     """
     violation = check_contract(code, dataset.target)
     if violation is not None:
         return Evaluation(violation.kind, violation.message)
-    train = run_in_sandbox(executor, code, {TRAIN_FRAME: _features(dataset, splits.train)}, dataset)
+    train = run_in_sandbox(executor, code, {FRAME: _features(dataset, splits.train)}, dataset)
     if train.kind is not OutcomeKind.OK:
         message = _FRAME_NAME.sub("on the training rows", train.message)  # frame names confuse the critic
         return Evaluation(train.kind, message, train.detail, duration_s=train.duration_s)
-    check = _check(train, TRAIN_FRAME, len(splits.train), dataset)
+    check = _check(train, FRAME, len(splits.train), dataset)
     if check.kind is not OutcomeKind.OK:
         return Evaluation(check.kind, f"on the training rows: {check.message}", duration_s=train.duration_s)
-    folds = {fold_name(i): _features(dataset, rows) for i, rows in enumerate(splits.folds)}
-    held_out = run_in_sandbox(executor, code, folds, dataset)
+    pooled_rows = [row for rows in splits.folds for row in rows]
+    held_out = run_in_sandbox(executor, code, {FRAME: _features(dataset, pooled_rows)}, dataset)
     duration = train.duration_s + held_out.duration_s
     if held_out.kind is OutcomeKind.SANDBOX_ERROR:  # ours, not the code's: it stops the run, for the user
         return Evaluation(held_out.kind, held_out.message, held_out.detail, duration_s=duration)
     if held_out.kind is not OutcomeKind.OK:
         return Evaluation(held_out.kind, *withheld(held_out, code), duration_s=duration)
-    for name, rows in zip(folds, splits.folds, strict=True):
-        check = _check(held_out, name, len(rows), dataset)
-        if check.kind is not OutcomeKind.OK:
-            return Evaluation(check.kind, rule_broken(check.rule), duration_s=duration)
+    check = _check(held_out, FRAME, len(pooled_rows), dataset)
+    if check.kind is not OutcomeKind.OK:
+        return Evaluation(check.kind, rule_broken(check.rule), duration_s=duration)
     return _score(train, held_out, dataset, splits, duration)
 
 
@@ -132,15 +131,15 @@ def _score(
     train: ExecutionResult, held_out: ExecutionResult, dataset: Dataset, splits: Splits, duration_s: float
 ) -> Evaluation:
     labels = dataset.y.to_numpy()
-    pooled, per_fold = pooled_and_folds(
-        [labels[rows] for rows in splits.folds],
-        [np.asarray(held_out.predictions[fold_name(i)]) for i in range(len(splits.folds))],
-        dataset.task,
+    pooled = np.asarray(held_out.predictions[FRAME])
+    ends = np.cumsum([len(rows) for rows in splits.folds])
+    validation, per_fold = pooled_and_folds(
+        [labels[rows] for rows in splits.folds], np.split(pooled, ends[:-1]), dataset.task
     )
-    train_scores = train.predictions[TRAIN_FRAME]
+    train_scores = train.predictions[FRAME]
     return Evaluation(
         OutcomeKind.OK,
-        validation=pooled,
+        validation=validation,
         folds=per_fold,
         train=metrics(labels[splits.train], np.asarray(train_scores), dataset.task),
         train_scores=list(train_scores),
@@ -162,10 +161,9 @@ class HeldOutScore:
         return self.kind is OutcomeKind.OK
 
 
-def score_on_rows(
-    code: str, dataset: Dataset, rows: list[int], executor: Executor, name: str = "test"
-) -> HeldOutScore:
+def score_on_rows(code: str, dataset: Dataset, rows: list[int], executor: Executor) -> HeldOutScore:
     """Score a code model on an arbitrary row set, e.g. the locked test split for the report."""
+    name = FRAME
     result = run_in_sandbox(executor, code, {name: _features(dataset, rows)}, dataset)
     if result.kind is not OutcomeKind.OK:
         return HeldOutScore(result.kind, result.message)

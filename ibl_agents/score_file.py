@@ -20,8 +20,6 @@ from sandbox.backends import open_executor
 from sandbox.executor import Executor
 from sandbox.results import OutcomeKind
 
-FRAME_NAME = "data"
-
 
 @dataclass(frozen=True)
 class FileScore:
@@ -79,7 +77,7 @@ def score_reply(reply: str, dataset: Dataset, executor: Executor) -> FileScore:
     violation = check_contract(code, dataset.target)
     if violation is not None:
         return FileScore(violation.kind, violation.message, extracted=extracted, dropped_lines=dropped)
-    held = score_on_rows(code, dataset, list(range(len(dataset.y))), executor, name=FRAME_NAME)
+    held = score_on_rows(code, dataset, list(range(len(dataset.y))), executor)
     return FileScore(held.kind, held.message, held.metrics, extracted, dropped)
 
 

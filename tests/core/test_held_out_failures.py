@@ -29,17 +29,18 @@ CANARY_FORMS = (CANARY, "31337", "3.134e+04")  # as the value itself, repr'd, or
 SPLITS = Splits(
     train=list(range(10)), folds=[list(range(10, 15)), list(range(15, 20))], test=list(range(20, 30))
 )
-CANARY_ROW = {"train": 0, "validation": 10}  # the first row of its frame: ``df.iloc[0]``
+CANARY_ROW = {"train": 0, "validation": 10}  # a row of each frame (rows are sent in a shuffled order)
 GOOD = "import numpy as np\n\ndef predict(df):\n    return np.where(df['x1'] > 0, 0.9, 0.1)\n"
 
 # name -> (code, the exception type, the code line it is raised from; None: no exception)
 CANDIDATES = {
     "error_quoting_the_row": (
         "import numpy as np\n\ndef predict(df):\n    for value in df['deck']:\n"
-        "        if value not in ('A', 'B'):\n            raise ValueError(f'bad {df.iloc[0].to_dict()}')\n"
+        "        if value not in ('A', 'B'):\n"
+        "            raise ValueError(f'bad {df[df.deck == value].iloc[0].to_dict()}')\n"
         "    return np.where(df['x1'] > 0, 0.9, 0.1)\n",
         "ValueError",
-        "raise ValueError(f'bad {df.iloc[0].to_dict()}')",
+        "raise ValueError(f'bad {df[df.deck == value].iloc[0].to_dict()}')",
     ),
     "data_value_as_a_key": (
         "SHIFT = {'A': 0.1, 'B': -0.1}\n\n\ndef predict(df):\n"
@@ -119,14 +120,16 @@ def test_the_same_failure_on_a_train_row_keeps_its_message(name: str) -> None:
     assert evaluation.kind is not OutcomeKind.OK and "on the training rows" in evaluation.message
     assert set(_leaks({"message": evaluation.message})) == {"message"}
     assert error is None or f"{error}: " in evaluation.detail  # the exception line, message and all
-    assert executor.calls == [["train"]]  # the validation folds were never sent
+    assert executor.calls == [["rows"]]  # the validation folds were never sent
 
 
 def test_the_train_rows_run_first_and_alone() -> None:
     executor = InProcessExecutor()
     evaluation = evaluate_candidate(GOOD, _dataset(), SPLITS, executor)
     assert evaluation.kind is OutcomeKind.OK and evaluation.validation["auc"] == 1.0
-    assert executor.calls == [["train"], ["validation_0", "validation_1"]]
+    # Two processes, one frame each under one name: the train rows, then the folds pooled.
+    assert executor.calls == [["rows"], ["rows"]]
+    assert [len(result.predictions["rows"]) for result in executor.results] == [10, 10]
 
 
 def test_a_missing_column_on_the_train_rows_is_still_diagnosed() -> None:
