@@ -60,8 +60,30 @@ def predict(df):
     return [0.0] * len(df)
 """
 FORGED = Expect(OutcomeKind.CRASH, message="claimed an infrastructure fault")
+FIRST_DRAW_OF_SEED_0 = 0.5488135039273248  # numpy.random.seed(0); numpy.random.rand()
 ATTACKS = [
     Attack("forged sandbox_error frame", FORGED_SANDBOX_ERROR, FORGED, FORGED),
+    Attack(
+        "import hidden from the static gate (builtins' __import__)",
+        "def predict(df):\n    __builtins__.__import__('subprocess')\n    return [0.0] * len(df)\n",
+        Expect(OutcomeKind.FORBIDDEN_IMPORT, message="imports 'subprocess' at run time"),
+        Expect(OutcomeKind.FORBIDDEN_IMPORT, message="imports 'subprocess' at run time"),
+    ),
+    Attack(
+        "random numbers (seeded the same on every run)",
+        probe("found = np.random.rand()", imports="import numpy as np"),
+        Expect(OutcomeKind.OK, FIRST_DRAW_OF_SEED_0),
+        Expect(OutcomeKind.OK, FIRST_DRAW_OF_SEED_0),
+    ),
+    Attack(
+        "an unseeded generator (default_rng() draws from seed 0)",
+        probe(
+            "found = np.random.default_rng().random() == np.random.default_rng(0).random()",
+            "import numpy as np",
+        ),
+        Expect(OutcomeKind.OK, 1.0),
+        Expect(OutcomeKind.OK, 1.0),
+    ),
     Attack(
         "SIGKILL of its own process",  # exit 137 without the engine's OOM flag is no memory limit
         "import os, signal\n\ndef predict(df):\n    os.kill(os.getpid(), signal.SIGKILL)\n",
