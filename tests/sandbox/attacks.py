@@ -8,7 +8,8 @@ code could observe or do from inside, so the test asserts on evidence, not on th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 from sandbox.results import OutcomeKind
 
@@ -68,6 +69,12 @@ ATTACKS = [
         "def predict(df):\n    __builtins__.__import__('subprocess')\n    return [0.0] * len(df)\n",
         Expect(OutcomeKind.FORBIDDEN_IMPORT, message="imports 'subprocess' at run time"),
         Expect(OutcomeKind.FORBIDDEN_IMPORT, message="imports 'subprocess' at run time"),
+    ),
+    Attack(
+        "a host package the image lacks (scikit-learn), imported from a namespace of its own",
+        "def predict(df):\n    exec('import sklearn', {'__name__': 'other'})\n    return [0.0] * len(df)\n",
+        Expect(OutcomeKind.IMPORT_ERROR),
+        Expect(OutcomeKind.IMPORT_ERROR),  # only numpy, pandas and their dependencies are mounted
     ),
     Attack(
         "random numbers (seeded the same on every run)",
@@ -346,3 +353,29 @@ for path in ["/var/run/docker.sock", "/run/docker.sock", "/run/containerd/contai
         Expect(OutcomeKind.OK, 0.25),
     ),
 ]
+
+
+# The runner refuses at run time what the candidate's module imports outside the allowlist, so the attacks
+# above, which probe the isolation beneath it, reach their modules the way a determined candidate would:
+# through the import machinery directly, which no in-process guard can close (the sandbox must hold).
+PAST_THE_GUARD = "import typing\n_reach = typing.sys.modules['_frozen_importlib']._gcd_import\n"
+IMPORT_LINE = re.compile(r"^(?P<indent>[ \t]*)import (?P<names>[\w., ]+)$", re.MULTILINE)
+
+
+def past_the_import_guard(code: str) -> str:
+    """``code`` with every ``import a, b.c as d`` line reaching its modules past the run-time guard."""
+
+    def reached(match: re.Match[str]) -> str:
+        lines = []
+        for item in match["names"].split(","):
+            module, _, alias = (part.strip() for part in item.partition(" as "))
+            bound = alias or module.split(".")[0]
+            target = module if alias else module.split(".")[0]
+            lines.append(f"{match['indent']}_reach({module!r}); {bound} = _reach({target!r})")
+        return "\n".join(lines)
+
+    rewritten = IMPORT_LINE.sub(reached, code)
+    return PAST_THE_GUARD + rewritten if rewritten != code else code
+
+
+ATTACKS = [replace(attack, code=past_the_import_guard(attack.code)) for attack in ATTACKS]
