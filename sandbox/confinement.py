@@ -47,7 +47,9 @@ SANDBOX_ENV = {
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64")
 SANDBOX_PACKAGES = ("numpy", "pandas")  # the image's packages; their dependencies come with them
 ALWAYS_MISSING = (
-    "memory limit counts address space (RLIMIT_AS), not resident memory as Docker's cgroup does",
+    "memory limit counts address space (RLIMIT_AS), not resident memory as Docker's cgroup does, and not"
+    " memory written into memfd files at all",
+    "no seccomp filter: a forked child can create user and mount namespaces",
     "no CPU share limit (only CPU seconds, RLIMIT_CPU)",
     "the process limit (RLIMIT_NPROC) is per user, shared with that user's other processes",
 )

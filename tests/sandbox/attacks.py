@@ -77,6 +77,44 @@ ATTACKS = [
         Expect(OutcomeKind.IMPORT_ERROR),  # only numpy, pandas and their dependencies are mounted
     ),
     Attack(
+        "memory held in a memfd file, not in the address space",
+        probe(
+            """
+block = b"x" * (16 * 1024 * 1024)
+hoard = [os.memfd_create(f"hoard{i}") for i in range(16)]  # each file under the file-size limit
+for fd in hoard:  # 768 MiB in all, under a 256 MiB limit
+    for _ in range(3):
+        os.write(fd, block)
+found = 0.0
+""",
+        ),
+        Expect(OutcomeKind.MEMORY_LIMIT),  # the cgroup counts shared memory
+        OK_ZERO,
+        {"memory_mb": 256},
+        why_degraded="RLIMIT_AS counts address space, and pages written to a memfd file are not mapped:"
+        " without a cgroup the process sandbox cannot count them (the README says so)",
+    ),
+    Attack(
+        "a user namespace created by a forked child",
+        probe(
+            """
+r, w = os.pipe()
+child = os.fork()
+if child == 0:
+    created = ctypes.CDLL(None, use_errno=True).unshare(0x10000000) == 0  # CLONE_NEWUSER
+    os.write(w, b"1" if created else b"0")
+    os._exit(0)
+os.waitpid(child, 0)
+found = float(os.read(r, 1) == b"1")
+""",
+            imports="import ctypes, os",
+        ),
+        OK_ZERO,  # Docker's seccomp profile refuses unshare
+        Expect(OutcomeKind.OK, 1.0),
+        why_degraded="no seccomp filter: bubblewrap is not given one, and as root (dropping to nobody with"
+        " setpriv) it cannot be told --disable-userns, so a child may create user and mount namespaces",
+    ),
+    Attack(
         "random numbers (seeded the same on every run)",
         probe("found = np.random.rand()", imports="import numpy as np"),
         Expect(OutcomeKind.OK, FIRST_DRAW_OF_SEED_0),
