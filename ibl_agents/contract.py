@@ -8,7 +8,11 @@ Clauses, one gate each, so the critic hears a precise sentence instead of a stac
 4. it does not read files or the target column, which is never in its input (``contract_error``);
 5. it draws no random numbers (``contract_error``): a code model must score a row the same way every
    time, or validation would select noise (the 1.5B model "added some noise" with ``np.random.normal``).
-The sandbox enforces all of this again at run time; these gates only make feedback precise and cheap.
+These gates are advisory: they make feedback precise and cheap, and idioms that hide an import or a call
+from ``ast`` pass them (``__builtins__['__import__']``, ``typing.sys.modules``, ``numpy.ctypeslib``: a
+review found 35 of 44 such idioms passing). What holds is the sandbox: its isolation, and the runner's
+run-time refusal of any import the candidate's own module makes outside ``ALLOWED_IMPORTS``
+(``forbidden_import``, as here), with random numbers seeded the same on every run.
 """
 
 from __future__ import annotations
@@ -97,9 +101,19 @@ def _forbidden_call(tree: ast.Module) -> str | None:
 
 def _uses_randomness(tree: ast.Module) -> str | None:
     for node in ast.walk(tree):
+        used = None
         if isinstance(node, ast.Attribute) and node.attr in RANDOM_SOURCES:
+            used = f".{node.attr}"
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):  # `from numpy import random`, `numpy.random`
+            modules = (
+                [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            )
+            names = [alias.name for alias in node.names] if isinstance(node, ast.ImportFrom) else []
+            parts = {part for module in modules for part in module.split(".")[1:]} | set(names)
+            used = next((f"import of {name}" for name in sorted(parts & RANDOM_SOURCES)), None)
+        if used:
             return (
-                f"uses randomness (`.{node.attr}`); predict must score the same row the same way every time:"
+                f"uses randomness (`{used}`); predict must score the same row the same way every time:"
                 " remove the random part"
             )
     return None

@@ -5,7 +5,8 @@ The degraded executor runs the same runner as a host subprocess, wrapped in what
 - ``prlimit`` (util-linux): address space, CPU seconds, file size, open files, no core dumps, and a
   process/thread cap (RLIMIT_NPROC);
 - ``bwrap`` (bubblewrap): new pid, network, IPC and UTS namespaces, a read-only root holding only
-  the system and Python directories, a size-capped ``/tmp``, a fresh ``/proc``, no environment;
+  the system and Python directories (of site-packages only numpy, pandas and what they need, the image's
+  packages), a size-capped ``/tmp``, a fresh ``/proc``, no environment;
 - ``setpriv`` (util-linux), only when the host runs as root: the code runs as ``nobody`` with no
   capabilities and no-new-privileges, because RLIMIT_NPROC is never enforced for root.
 
@@ -22,7 +23,11 @@ import shutil
 import sys
 import sysconfig
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from sandbox.hardening import MIB, SandboxLimits
 
@@ -40,8 +45,11 @@ SANDBOX_ENV = {
     "LANG": "C.UTF-8",
 }
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64")
+SANDBOX_PACKAGES = ("numpy", "pandas")  # the image's packages; their dependencies come with them
 ALWAYS_MISSING = (
-    "memory limit counts address space (RLIMIT_AS), not resident memory as Docker's cgroup does",
+    "memory limit counts address space (RLIMIT_AS), not resident memory as Docker's cgroup does, and not"
+    " memory written into memfd files at all",
+    "no seccomp filter: a forked child can create user and mount namespaces",
     "no CPU share limit (only CPU seconds, RLIMIT_CPU)",
     "the process limit (RLIMIT_NPROC) is per user, shared with that user's other processes",
 )
@@ -98,6 +106,38 @@ def python_dirs() -> list[str]:
     return [p for p in real if not _inside(p, [other for other in real if other != p])]
 
 
+def package_paths(roots: tuple[str, ...] = SANDBOX_PACKAGES) -> list[str]:
+    """The site-packages entries of ``roots`` and of everything they require on this platform: what the
+    image installs (``sandbox/rootfs.py`` pip-installs numpy and pandas, which pull in the rest)."""
+    seen: set[str] = set()
+    todo, paths = list(roots), set()
+    while todo:
+        name = canonicalize_name(todo.pop())
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            distribution = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        for file in distribution.files or []:
+            if file.parts[0] not in ("..", "__pycache__"):  # scripts, and caches of other modules' bytecode
+                paths.add(str(Path(str(distribution.locate_file(file.parts[0]))).resolve()))
+        for line in distribution.requires or []:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(requirement.name)
+    return sorted(path for path in paths if Path(path).exists())
+
+
+def site_dirs() -> list[str]:
+    """The interpreter's site-packages directories (hidden but for ``package_paths``)."""
+    paths = sysconfig.get_paths()
+    return sorted(
+        {str(Path(paths[key]).resolve()) for key in ("purelib", "platlib") if Path(paths[key]).is_dir()}
+    )
+
+
 def limit_args(tools: HostTools, limits: SandboxLimits) -> list[str]:
     """``prlimit`` options; the process cap is the sandbox user's current task count plus ``pids``."""
     if tools.prlimit is None:
@@ -131,6 +171,15 @@ def bubblewrap_args(tools: HostTools, limits: SandboxLimits, runner_dir: str) ->
         elif Path(path).is_dir() and not _inside(path, bound):
             bound.append(path)
             args += [*_parents(path, made), "--ro-bind", path, path]
+    # Only the image's packages are importable, as in Docker: the host's site-packages hold scikit-learn
+    # and scipy, which a candidate imported and used here (issue 14); the empty tmpfs over each site dir
+    # holds only the entries the image also has.
+    for site in site_dirs():
+        args += ["--tmpfs", site]
+        args += [
+            arg for path in package_paths() if _inside(path, [site]) for arg in ("--ro-bind", path, path)
+        ]
+        args += ["--remount-ro", site]
     args += [*_parents(RUNNER_DIR_INSIDE, made), "--ro-bind", runner_dir, RUNNER_DIR_INSIDE]
     args += ["--proc", "/proc", "--dev", "/dev"]
     args += ["--perms", "1777", "--size", str(limits.tmp_mb * MIB), "--tmpfs", "/tmp"]

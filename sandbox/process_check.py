@@ -16,8 +16,11 @@ from sandbox.hardening import DEFAULT_LIMITS, MIB, SandboxLimits
 from sandbox.process_executor import ProcessExecutor
 from sandbox.results import OutcomeKind
 
+# Our own probe, not a model: it reaches os and resource past the runner's run-time import guard.
 PROBE = """
-import os, resource
+import typing
+os = typing.sys.modules["_frozen_importlib"]._gcd_import("os")
+resource = typing.sys.modules["_frozen_importlib"]._gcd_import("resource")
 
 def predict(df):
     status = dict(line.split(":", 1) for line in open("/proc/self/status").read().splitlines())

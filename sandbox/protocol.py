@@ -32,6 +32,7 @@ RUNNER_KINDS = frozenset(
         OutcomeKind.OK,
         OutcomeKind.SYNTAX_ERROR,
         OutcomeKind.CONTRACT_ERROR,
+        OutcomeKind.FORBIDDEN_IMPORT,
         OutcomeKind.IMPORT_ERROR,
         OutcomeKind.RUNTIME_ERROR,
         OutcomeKind.INVALID_OUTPUT,

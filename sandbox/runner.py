@@ -33,6 +33,7 @@ import json
 import linecache
 import numbers
 import os
+import random
 import struct
 import sys
 import traceback
@@ -51,6 +52,40 @@ PREDICTION = np.dtype("<f8")
 
 # Bound before untrusted code runs, so monkeypatching json/os/sys/struct cannot break the result frame.
 _dumps, _write, _exit, _getpid, _pack = json.dumps, os.write, os._exit, os.getpid, PREFIX.pack
+# What the candidate's own module may import: the static contract gate's ``ALLOWED_IMPORTS`` (this file
+# imports nothing from the project; a test keeps the two equal). That gate is advisory (a bypass such as
+# ``__builtins__['__import__']('os')`` passes it); this one holds at run time for the imports the
+# candidate's code makes, so a bypass gets the outcome a plain forbidden import gets.
+ALLOWED_IMPORTS = frozenset(
+    {"numpy", "pandas", "math", "statistics", "re", "collections", "itertools", "functools", "typing"}
+)
+CANDIDATE_MODULE = "candidate"
+_import, _getframe, _seed, _np_seed = builtins.__import__, sys._getframe, random.seed, np.random.seed
+_default_rng = np.random.default_rng
+
+
+def _guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
+    """``__import__`` that refuses, for the candidate's module only, what the contract does not allow;
+    imports made by numpy, pandas or the stdlib on their own behalf pass."""
+    caller = (globals or _getframe(1).f_globals).get("__name__")
+    if caller == CANDIDATE_MODULE and (level or name.partition(".")[0] not in ALLOWED_IMPORTS):
+        raise Fault(
+            "forbidden_import",
+            f"imports {name!r} at run time; only {', '.join(sorted(ALLOWED_IMPORTS))} may be imported",
+        )
+    return _import(name, globals, locals, fromlist, level)
+
+
+def _seeded_default_rng(seed=None):
+    """``numpy.random.default_rng`` that, given no seed, uses 0 instead of fresh entropy."""
+    return _default_rng(0 if seed is None else seed)
+
+
+def _deterministic() -> None:
+    """The same random numbers on every run: code that draws them anyway (the contract refuses it, but
+    ``from numpy import random`` passed the static gate) scores the same rows the same way each time."""
+    _seed(0)
+    _np_seed(0)
 
 
 class Fault(Exception):
@@ -95,6 +130,8 @@ def _is_process_limit(exc: BaseException) -> bool:
 
 def _classify(exc: BaseException, where: str) -> Fault:
     """Map an exception raised by the code model to an outcome kind with a one-line message."""
+    if isinstance(exc, Fault):  # a refusal of the runner's own (a forbidden import at run time)
+        return exc
     if isinstance(exc, SystemExit):
         return Fault("runtime_error", f"{where} called exit({_safe(exc.code)})", _trimmed_traceback(exc))
     kind = "runtime_error"
@@ -158,7 +195,8 @@ def load_model(code: str) -> Callable[[pd.DataFrame], object]:
         msg = exc.msg if isinstance(exc, SyntaxError) else _safe(exc)
         detail = "".join(traceback.format_exception_only(type(exc), exc))[-DETAIL_CHARS:]
         raise Fault("syntax_error", _one_line(f"{type(exc).__name__}: {msg}{line}"), detail) from None
-    namespace = {"__name__": "candidate", "__builtins__": builtins}
+    namespace = {"__name__": CANDIDATE_MODULE, "__builtins__": builtins}
+    _deterministic()
     try:
         exec(compiled, namespace)
     except BaseException as exc:
@@ -249,30 +287,39 @@ def run(raw: bytes) -> dict:
         frames = load_frames(request["frames"], body)
     except Exception as exc:
         return {"kind": "sandbox_error", "message": _one_line(f"bad request: {exc!r}")}
+    builtins.__import__, np.random.default_rng = _guarded_import, _seeded_default_rng
     try:
-        predict = load_model(request["code"])
-        names = request.get("output_columns")
-        predictions = {}
-        for index, (name, df) in enumerate(frames.items()):
-            if index:
-                # A fresh module per frame: a predict that changes its globals (the 1.5B model wrote
-                # ``SEPARATION['Feature_1'] *= 1.1`` inside predict) would otherwise score each fold
-                # differently, depending on how many frames it saw before.
-                predict = load_model(request["code"])
-            where, rows = f"predict on frame {name!r}", len(df)  # counted before the model can drop rows
-            try:
-                out = predict(df)
-            except BaseException as exc:
-                raise _classify(exc, where) from None
-            try:
-                predictions[name] = _matrix(out, rows, names, where) if names else _values(out, rows, where)
-            except Fault:
-                raise
-            except BaseException as exc:
-                message = f"{where}: its return value of type {type(out).__name__} is unusable: {_safe(exc)}"
-                raise Fault("invalid_output", _one_line(message), _trimmed_traceback(exc)) from None
+        return _predictions(request, frames)
     except Fault as fault:
         return {"kind": fault.kind, "message": fault.message, "detail": fault.detail}
+    finally:  # the runner's own process ends here; a test that runs it in-process gets its builtins back
+        builtins.__import__, np.random.default_rng = _import, _default_rng
+
+
+def _predictions(request: dict, frames: dict[str, pd.DataFrame]) -> dict:
+    """Every frame's predictions, or the Fault of the first frame that fails."""
+    predict = load_model(request["code"])
+    names = request.get("output_columns")
+    predictions = {}
+    for index, (name, df) in enumerate(frames.items()):
+        if index:
+            # A fresh module per frame: a predict that changes its globals (the 1.5B model wrote
+            # ``SEPARATION['Feature_1'] *= 1.1`` inside predict) would otherwise score each fold
+            # differently, depending on how many frames it saw before.
+            predict = load_model(request["code"])
+        where, rows = f"predict on frame {name!r}", len(df)  # counted before the model can drop rows
+        _deterministic()
+        try:
+            out = predict(df)
+        except BaseException as exc:
+            raise _classify(exc, where) from None
+        try:
+            predictions[name] = _matrix(out, rows, names, where) if names else _values(out, rows, where)
+        except Fault:
+            raise
+        except BaseException as exc:
+            message = f"{where}: its return value of type {type(out).__name__} is unusable: {_safe(exc)}"
+            raise Fault("invalid_output", _one_line(message), _trimmed_traceback(exc)) from None
     return {"kind": "ok", "predictions": predictions, "message": ""}
 
 

@@ -8,7 +8,8 @@ code could observe or do from inside, so the test asserts on evidence, not on th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 from sandbox.results import OutcomeKind
 
@@ -60,8 +61,74 @@ def predict(df):
     return [0.0] * len(df)
 """
 FORGED = Expect(OutcomeKind.CRASH, message="claimed an infrastructure fault")
+FIRST_DRAW_OF_SEED_0 = 0.5488135039273248  # numpy.random.seed(0); numpy.random.rand()
 ATTACKS = [
     Attack("forged sandbox_error frame", FORGED_SANDBOX_ERROR, FORGED, FORGED),
+    Attack(
+        "import hidden from the static gate (builtins' __import__)",
+        "def predict(df):\n    __builtins__.__import__('subprocess')\n    return [0.0] * len(df)\n",
+        Expect(OutcomeKind.FORBIDDEN_IMPORT, message="imports 'subprocess' at run time"),
+        Expect(OutcomeKind.FORBIDDEN_IMPORT, message="imports 'subprocess' at run time"),
+    ),
+    Attack(
+        "a host package the image lacks (scikit-learn), imported from a namespace of its own",
+        "def predict(df):\n    exec('import sklearn', {'__name__': 'other'})\n    return [0.0] * len(df)\n",
+        Expect(OutcomeKind.IMPORT_ERROR),
+        Expect(OutcomeKind.IMPORT_ERROR),  # only numpy, pandas and their dependencies are mounted
+    ),
+    Attack(
+        "memory held in a memfd file, not in the address space",
+        probe(
+            """
+block = b"x" * (16 * 1024 * 1024)
+hoard = [os.memfd_create(f"hoard{i}") for i in range(16)]  # each file under the file-size limit
+for fd in hoard:  # 768 MiB in all, under a 256 MiB limit
+    for _ in range(3):
+        os.write(fd, block)
+found = 0.0
+""",
+        ),
+        Expect(OutcomeKind.MEMORY_LIMIT),  # the cgroup counts shared memory
+        OK_ZERO,
+        {"memory_mb": 256},
+        why_degraded="RLIMIT_AS counts address space, and pages written to a memfd file are not mapped:"
+        " without a cgroup the process sandbox cannot count them (the README says so)",
+    ),
+    Attack(
+        "a user namespace created by a forked child",
+        probe(
+            """
+r, w = os.pipe()
+child = os.fork()
+if child == 0:
+    created = ctypes.CDLL(None, use_errno=True).unshare(0x10000000) == 0  # CLONE_NEWUSER
+    os.write(w, b"1" if created else b"0")
+    os._exit(0)
+os.waitpid(child, 0)
+found = float(os.read(r, 1) == b"1")
+""",
+            imports="import ctypes, os",
+        ),
+        OK_ZERO,  # Docker's seccomp profile refuses unshare
+        Expect(OutcomeKind.OK, 1.0),
+        why_degraded="no seccomp filter: bubblewrap is not given one, and as root (dropping to nobody with"
+        " setpriv) it cannot be told --disable-userns, so a child may create user and mount namespaces",
+    ),
+    Attack(
+        "random numbers (seeded the same on every run)",
+        probe("found = np.random.rand()", imports="import numpy as np"),
+        Expect(OutcomeKind.OK, FIRST_DRAW_OF_SEED_0),
+        Expect(OutcomeKind.OK, FIRST_DRAW_OF_SEED_0),
+    ),
+    Attack(
+        "an unseeded generator (default_rng() draws from seed 0)",
+        probe(
+            "found = np.random.default_rng().random() == np.random.default_rng(0).random()",
+            "import numpy as np",
+        ),
+        Expect(OutcomeKind.OK, 1.0),
+        Expect(OutcomeKind.OK, 1.0),
+    ),
     Attack(
         "SIGKILL of its own process",  # exit 137 without the engine's OOM flag is no memory limit
         "import os, signal\n\ndef predict(df):\n    os.kill(os.getpid(), signal.SIGKILL)\n",
@@ -324,3 +391,29 @@ for path in ["/var/run/docker.sock", "/run/docker.sock", "/run/containerd/contai
         Expect(OutcomeKind.OK, 0.25),
     ),
 ]
+
+
+# The runner refuses at run time what the candidate's module imports outside the allowlist, so the attacks
+# above, which probe the isolation beneath it, reach their modules the way a determined candidate would:
+# through the import machinery directly, which no in-process guard can close (the sandbox must hold).
+PAST_THE_GUARD = "import typing\n_reach = typing.sys.modules['_frozen_importlib']._gcd_import\n"
+IMPORT_LINE = re.compile(r"^(?P<indent>[ \t]*)import (?P<names>[\w., ]+)$", re.MULTILINE)
+
+
+def past_the_import_guard(code: str) -> str:
+    """``code`` with every ``import a, b.c as d`` line reaching its modules past the run-time guard."""
+
+    def reached(match: re.Match[str]) -> str:
+        lines = []
+        for item in match["names"].split(","):
+            module, _, alias = (part.strip() for part in item.partition(" as "))
+            bound = alias or module.split(".")[0]
+            target = module if alias else module.split(".")[0]
+            lines.append(f"{match['indent']}_reach({module!r}); {bound} = _reach({target!r})")
+        return "\n".join(lines)
+
+    rewritten = IMPORT_LINE.sub(reached, code)
+    return PAST_THE_GUARD + rewritten if rewritten != code else code
+
+
+ATTACKS = [replace(attack, code=past_the_import_guard(attack.code)) for attack in ATTACKS]

@@ -9,6 +9,7 @@ import pytest
 
 from sandbox.docker_executor import DockerExecutor
 from sandbox.results import OutcomeKind
+from tests.sandbox.attacks import past_the_import_guard
 
 pytestmark = pytest.mark.docker
 ONE_ROW = {"v": pd.DataFrame({"x": [1.0]})}
@@ -16,7 +17,7 @@ ONE_ROW = {"v": pd.DataFrame({"x": [1.0]})}
 
 def probe(executor: DockerExecutor, expression: str) -> float:
     """The value of ``expression`` evaluated inside the sandbox (as the one prediction of one row)."""
-    code = f"import os, socket\ndef predict(df):\n    return [float({expression})]\n"
+    code = past_the_import_guard(f"import os, socket\ndef predict(df):\n    return [float({expression})]\n")
     result = executor.run(code, ONE_ROW)
     assert result.kind is OutcomeKind.OK, result
     return result.predictions["v"][0]

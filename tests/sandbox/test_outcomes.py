@@ -9,6 +9,7 @@ import pytest
 
 from sandbox.docker_executor import DockerExecutor
 from sandbox.results import OutcomeKind
+from tests.sandbox.attacks import past_the_import_guard
 from tests.sandbox.support import FRAME, every_dtype
 
 pytestmark = pytest.mark.docker
@@ -116,7 +117,7 @@ def test_runtime_error_carries_a_trimmed_traceback(executor: DockerExecutor) -> 
 
 
 def test_exit_in_model_code_is_a_runtime_error(executor: DockerExecutor) -> None:
-    result = run(executor, "import sys\nsys.exit(3)\n")
+    result = run(executor, past_the_import_guard("import sys\nsys.exit(3)\n"))
     assert result.kind is OutcomeKind.RUNTIME_ERROR and "exit(3)" in result.message
 
 

@@ -13,14 +13,15 @@ from sandbox.hardening import SandboxLimits
 from sandbox.pool import ExecutorPool
 from sandbox.process_executor import ProcessExecutor
 from sandbox.results import OutcomeKind
+from tests.sandbox.attacks import past_the_import_guard
 from tests.sandbox.support import our_containers
 
 LIMITS = SandboxLimits(timeout_s=20, memory_mb=256, pids=32)
 FRAMES = {"v": pd.DataFrame({"x": [1.0, 2.0, 3.0]})}
 MEMORY_BOMB = "def predict(df):\n    hog = []\n    while True:\n        hog.append(bytearray(2**20))\n"
-SLOW = "import time\ndef predict(df):\n    time.sleep(1)\n    return df['x'] - 1\n"
+SLOW = past_the_import_guard("import time\ndef predict(df):\n    time.sleep(1)\n    return df['x'] - 1\n")
 JOBS = [
-    ("import os\nwhile True:\n    os.fork()\n", OutcomeKind.PROCESS_LIMIT, None),
+    (past_the_import_guard("import os\nwhile True:\n    os.fork()\n"), OutcomeKind.PROCESS_LIMIT, None),
     ("def predict(df):\n    return df['x'] * 2\n", OutcomeKind.OK, [2.0, 4.0, 6.0]),
     (
         "def predict(df):\n    hog = []\n    while True:\n        hog.append(bytearray(2**20))\n",
@@ -28,7 +29,7 @@ JOBS = [
         None,
     ),
     (
-        "import time\ndef predict(df):\n    time.sleep(1)\n    return df['x'] - 1\n",
+        past_the_import_guard("import time\ndef predict(df):\n    time.sleep(1)\n    return df['x'] - 1\n"),
         OutcomeKind.OK,
         [0.0, 1.0, 2.0],
     ),
