@@ -151,6 +151,7 @@ _ATTRIBUTION: list[Column] = [
     ("splits", text("splits")),
     ("valid", percent("valid_rate")),
     ("LLM AUC, failures = 0.5", number("auc_failures_as_chance")),
+    ("median", number("auc_median_failures_as_chance")),
     ("harness only AUC", number("harness_auc")),
     ("LLM - harness only [95 % CI over splits]", difference("harness")),
     ("p (splits)", p_value("harness_p")),

@@ -113,6 +113,7 @@ def attribution_table(records: ExperimentRecords) -> pd.DataFrame:
             "splits": len({cell.seed for cell in cells}),
             "valid_rate": counted.valid_rate,
             "auc_failures_as_chance": counted.metrics["auc"].mean,
+            "auc_median_failures_as_chance": counted.metrics["auc"].median,
             "best_model_aids": _aids_count(cells),
         }
         for prefix, reference in ATTRIBUTION_REFERENCES.items():
