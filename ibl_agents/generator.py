@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from langchain_core.language_models import BaseChatModel
@@ -49,28 +50,9 @@ class BestSoFar:
     metric: str  # the selection metric
 
 
-def generator_prompt(
-    dataset: Dataset,
-    train_rows: list[int],
-    *,
-    token_budget: int,
-    seed: int,
-    feedback: str,
-    constants: str,
-    aids: tuple[str, ...] = AIDS,
-    show_rows: bool = True,
-) -> str:
-    """The full generator prompt (``generator_prompt_and_rows`` without the row count)."""
-    return generator_prompt_and_rows(
-        dataset,
-        train_rows,
-        token_budget=token_budget,
-        seed=seed,
-        feedback=feedback,
-        constants=constants,
-        aids=aids,
-        show_rows=show_rows,
-    )[0]
+def generator_prompt(dataset: Dataset, train_rows: list[int], **options: Any) -> str:
+    """The full generator prompt: ``generator_prompt_and_rows`` (same keywords) without the row count."""
+    return generator_prompt_and_rows(dataset, train_rows, **options)[0]
 
 
 def generator_prompt_and_rows(
