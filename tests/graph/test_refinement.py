@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from ibl_agents.config import RefineConfig
+from ibl_agents.data_loading import prepare_data
 from ibl_agents.providers import ChatModels
 from ibl_agents.refine import RunSummary, refine
 from sandbox.docker_executor import DockerExecutor
@@ -22,10 +23,24 @@ WEAK = "import numpy as np\n\ndef predict(df):\n    return 1 / (1 + np.exp(-df['
 BROKEN = "def predict(df):\n    return df['z'] * 0\n"
 # Quote the first row they get: everywhere, or only on a validation fold (~27 rows; the train rows are 80).
 CRASH_QUOTING_A_ROW = "def predict(df):\n    raise ValueError(f'bad row {df.iloc[0].to_dict()}')\n"
-HELD_OUT_CRASH = (
-    "def predict(df):\n    if len(df) < 50:\n        raise ValueError(f'bad row {df.iloc[0].to_dict()}')\n"
-    "    return (df['x1'] > 0).astype(float)\n"
-)
+HELD_OUT_QUOTE = "raise ValueError(f'bad row {held.iloc[0].to_dict()}')"
+
+
+def held_out_crash(frame: pd.DataFrame) -> str:
+    """Code that crashes, quoting a row, on any frame holding a row outside the train split: frames are
+    sent under one name in an order of their own, so only their rows tell them apart. Only train values
+    are written into it (they may reach a prompt)."""
+    config = RefineConfig()
+    config.data.target, config.data.drop_columns = "y", []
+    train = sorted(
+        int(code) for code in frame["row_code"].iloc[prepare_data(config.data, frame).splits.train]
+    )
+    return (
+        f"TRAIN = {train!r}\n\ndef predict(df):\n    held = df[~df['row_code'].isin(TRAIN)]\n"
+        f"    if len(held):\n        {HELD_OUT_QUOTE}\n    return (df['x1'] > 0).astype(float)\n"
+    )
+
+
 CRITIC = "- use the column x1 with a threshold at 0"
 
 
@@ -197,7 +212,7 @@ def test_a_crash_on_validation_rows_reaches_no_prompt_with_their_values(
         tmp_path,
         signal_frame,
         docker_executor,
-        [HELD_OUT_CRASH, PERFECT],
+        [held_out_crash(signal_frame), PERFECT],
         max_iters=2,
         fix_failures=fix_failures,
     )
@@ -205,8 +220,10 @@ def test_a_crash_on_validation_rows_reaches_no_prompt_with_their_values(
     run_dir = Path(summary.run_dir)
     splits = json.loads((run_dir / "manifest.json").read_text())["splits"]
     fold = signal_frame.drop(columns=["y"]).iloc[splits["folds"][0]].reset_index(drop=True)
-    raw = docker_executor.run(HELD_OUT_CRASH, {"validation_0": fold}).message
-    assert str(fold["row_code"][0]) in raw, "canary check is void: the sandbox's own message quotes no row"
+    raw = docker_executor.run(held_out_crash(signal_frame), {"rows": fold}).message
+    assert any(str(code) in raw for code in fold["row_code"]), (
+        "canary check is void: the message quotes no row"
+    )
     read_back = [
         path.read_text() for folder in ("candidates", "feedback") for path in (run_dir / folder).iterdir()
     ]
@@ -218,16 +235,17 @@ def test_a_crash_on_validation_rows_reaches_no_prompt_with_their_values(
     assert leaked == []
     told = gen.prompts[1]  # the fix prompt, or the rewrite after the critic
     assert "predict raised ValueError on held-out rows" in told
-    assert not fix_failures or "raise ValueError(f'bad row {df.iloc[0].to_dict()}')" in told
+    assert not fix_failures or HELD_OUT_QUOTE in told
 
 
 def test_a_crash_everywhere_is_told_from_a_train_row(tmp_path, signal_frame, docker_executor) -> None:
     summary, gen, _ = _run(
         tmp_path, signal_frame, docker_executor, [CRASH_QUOTING_A_ROW, PERFECT], max_iters=2
     )
-    first_train_row = json.loads((Path(summary.run_dir) / "manifest.json").read_text())["splits"]["train"][0]
+    train = json.loads((Path(summary.run_dir) / "manifest.json").read_text())["splits"]["train"]
     assert "predict on the training rows raised ValueError: bad row" in gen.prompts[1]
-    assert str(signal_frame["row_code"][first_train_row]) in gen.prompts[1]  # its message, kept
+    quoted = [row for row in range(len(signal_frame)) if str(signal_frame["row_code"][row]) in gen.prompts[1]]
+    assert quoted and set(quoted) <= set(train)  # its message kept, quoting a train row
 
 
 def test_failures_before_the_first_valid_model_are_not_a_plateau(

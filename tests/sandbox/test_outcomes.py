@@ -103,7 +103,8 @@ def test_contract_error(executor: DockerExecutor, code: str, expected: str) -> N
 
 
 def test_import_error(executor: DockerExecutor) -> None:
-    result = run(executor, "import sklearnx\ndef predict(df):\n    return [0.0] * len(df)\n")
+    # An allowed package's module that does not exist (anything else is refused as forbidden_import).
+    result = run(executor, "import pandas.sklearnx\ndef predict(df):\n    return [0.0] * len(df)\n")
     assert result.kind is OutcomeKind.IMPORT_ERROR
     assert "sklearnx" in result.message
 
