@@ -22,6 +22,7 @@ from ibl_agents.critic import Evidence, critic_prompt, critique
 from ibl_agents.errors import ProviderError
 from ibl_agents.evaluation import Evaluation, evaluate_candidate
 from ibl_agents.generator import (
+    STATED_BY_PROMPT,
     BestSoFar,
     fix_prompt,
     generate,
@@ -55,10 +56,10 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
     if fix_id is not None:
         failed_code = candidate_path(ctx.run_dir, fix_id, ".py").read_text(encoding="utf-8")
         prompt = fix_prompt(ctx.dataset, failed_code, feedback, aids)
-        shown = {"contract"}
+        prompt_kind = "fix"
     elif best is not None:
         prompt = revise_prompt(ctx.dataset, best, feedback, constants, aids)
-        shown = {"contract", "constants"}
+        prompt_kind = "revise"
     else:
         prompt, rows_shown = generator_prompt_and_rows(
             ctx.dataset,
@@ -70,9 +71,9 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
             aids=aids,
             show_rows=loop.show_rows,
         )
-        shown = {"contract", "constants", "example_shape"}
+        prompt_kind = "first"
     # The aids that shaped this candidate's prompt: what it stated, and findings in the feedback it carries.
-    prompt_aids = [aid for aid in aids if aid in shown]
+    prompt_aids = [aid for aid in aids if aid in STATED_BY_PROMPT[prompt_kind]]
     prompt_aids += state.get("feedback_aids", []) if feedback else []
     write_text(candidate_path(ctx.run_dir, candidate_id, ".prompt.txt"), prompt)
     reask = loop.strategy != "one-shot"

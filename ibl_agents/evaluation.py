@@ -111,7 +111,7 @@ def evaluate_candidate(code: str, dataset: Dataset, splits: Splits, executor: Ex
     if train.kind is not OutcomeKind.OK:
         message = _FRAME_NAME.sub("on the training rows", train.message)  # frame names confuse the critic
         return Evaluation(train.kind, message, train.detail, duration_s=train.duration_s)
-    check = _check(train, FRAME, len(splits.train), dataset)
+    check = _check(train, len(splits.train), dataset)
     if check.kind is not OutcomeKind.OK:
         return Evaluation(check.kind, f"on the training rows: {check.message}", duration_s=train.duration_s)
     pooled_rows = [row for rows in splits.folds for row in rows]
@@ -121,7 +121,7 @@ def evaluate_candidate(code: str, dataset: Dataset, splits: Splits, executor: Ex
         return Evaluation(held_out.kind, held_out.message, held_out.detail, duration_s=duration)
     if held_out.kind is not OutcomeKind.OK:
         return Evaluation(held_out.kind, *withheld(held_out, code), duration_s=duration)
-    check = _check(held_out, FRAME, len(pooled_rows), dataset)
+    check = _check(held_out, len(pooled_rows), dataset)
     if check.kind is not OutcomeKind.OK:
         return Evaluation(check.kind, rule_broken(check.rule), duration_s=duration)
     return _score(train, held_out, dataset, splits, duration)
@@ -163,20 +163,20 @@ class HeldOutScore:
 
 def score_on_rows(code: str, dataset: Dataset, rows: list[int], executor: Executor) -> HeldOutScore:
     """Score a code model on an arbitrary row set, e.g. the locked test split for the report."""
-    name = FRAME
-    result = run_in_sandbox(executor, code, {name: _features(dataset, rows)}, dataset)
+    result = run_in_sandbox(executor, code, {FRAME: _features(dataset, rows)}, dataset)
     if result.kind is not OutcomeKind.OK:
         return HeldOutScore(result.kind, result.message)
-    check = _check(result, name, len(rows), dataset)
+    check = _check(result, len(rows), dataset)
     if check.kind is not OutcomeKind.OK:
         return HeldOutScore(check.kind, check.message)
-    scores = result.predictions[name]
+    scores = result.predictions[FRAME]
     held_out = metrics(dataset.y.to_numpy()[rows], np.asarray(scores), dataset.task)
     return HeldOutScore(OutcomeKind.OK, metrics=held_out, predictions=scores)
 
 
-def _check(result: ExecutionResult, name: str, rows: int, dataset: Dataset) -> PredictionCheck:
-    return check_predictions(result.predictions.get(name, []), rows, dataset.task, len(dataset.classes))
+def _check(result: ExecutionResult, rows: int, dataset: Dataset) -> PredictionCheck:
+    """The host's gates on the one frame's predictions (every run sends one frame, named ``FRAME``)."""
+    return check_predictions(result.predictions.get(FRAME, []), rows, dataset.task, len(dataset.classes))
 
 
 def _features(dataset: Dataset, rows: list[int]) -> pd.DataFrame:

@@ -37,6 +37,12 @@ from ibl_agents.train_statistics import train_constants_text
 # copying them, before `predict`. Such prompts ask it not to copy (short blocks cost little either way).
 LONG_CONSTANTS_TOKENS = 300
 NO_COPY = "; do not copy them into your reply, which would be cut off before `predict`"
+# The scaffold aids each kind of prompt can state (those of them the run enables are what it shows).
+STATED_BY_PROMPT: dict[str, tuple[str, ...]] = {
+    "first": ("contract", "constants", "example_shape"),
+    "revise": ("contract", "constants"),
+    "fix": ("contract",),
+}
 # Marks the constant definitions ``add_missing_constants`` inserts, in every candidate and best_model.py.
 HARNESS_CONSTANTS_MARK = (
     "# Defined by ibl-agents from the train rows (scaffold aid `constants`), not written by the LLM:"

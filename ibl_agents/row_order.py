@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -44,11 +45,7 @@ def restored(result: ExecutionResult, orders: Mapping[str, np.ndarray]) -> Execu
     predictions: dict[str, Predictions] = {}
     for name, values in result.predictions.items():
         order = orders.get(name)
-        if order is None or len(values) != len(order):
-            predictions[name] = values
-            continue
-        back: list = [None] * len(order)
-        for position, row in enumerate(order):
-            back[row] = values[position]
-        predictions[name] = back
-    return ExecutionResult(result.kind, predictions, result.message, result.detail, result.duration_s)
+        # Row i sent was the frame's row order[i], so the frame's rows in order are values[argsort(order)].
+        keep = order is None or len(values) != len(order)
+        predictions[name] = values if keep else np.asarray(values)[np.argsort(order)].tolist()
+    return replace(result, predictions=predictions)
