@@ -6,7 +6,8 @@ The degraded executor runs the same runner as a host subprocess, wrapped in what
   process/thread cap (RLIMIT_NPROC);
 - ``bwrap`` (bubblewrap): new pid, network, IPC and UTS namespaces, a read-only root holding only
   the system and Python directories (of site-packages only numpy, pandas and what they need, the image's
-  packages), a size-capped ``/tmp``, a fresh ``/proc``, no environment;
+  packages), a size-capped ``/tmp``, a fresh ``/proc``, a read-only ``/dev``, no environment, and the
+  seccomp filter of ``sandbox.syscall_filter`` (one process, no namespaces, no unmapped memory);
 - ``setpriv`` (util-linux), only when the host runs as root: the code runs as ``nobody`` with no
   capabilities and no-new-privileges, because RLIMIT_NPROC is never enforced for root.
 
@@ -29,6 +30,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from sandbox import syscall_filter
 from sandbox.hardening import MIB, SandboxLimits
 
 NOBODY = 65534
@@ -47,11 +49,15 @@ SANDBOX_ENV = {
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64")
 SANDBOX_PACKAGES = ("numpy", "pandas")  # the image's packages; their dependencies come with them
 ALWAYS_MISSING = (
-    "memory limit counts address space (RLIMIT_AS), not resident memory as Docker's cgroup does, and not"
-    " memory written into memfd files at all",
-    "no seccomp filter: a forked child can create user and mount namespaces",
+    "memory limit counts the address space (RLIMIT_AS) of the one process the code may run, not resident"
+    " memory as Docker's cgroup does",
     "no CPU share limit (only CPU seconds, RLIMIT_CPU)",
     "the process limit (RLIMIT_NPROC) is per user, shared with that user's other processes",
+)
+
+UNFILTERED = (
+    "memfd files, System V shared memory, child processes and user namespaces are not refused, so memory"
+    " escapes the limit and a child can make namespaces of its own"
 )
 
 
@@ -77,6 +83,8 @@ class HostTools:
 def missing_isolation(tools: HostTools) -> list[str]:
     """What this host's process sandbox lacks compared with the Docker executor, in words."""
     missing = list(ALWAYS_MISSING)
+    if tools.bubblewrap is not None and syscall_filter.unavailable_reason() is not None:
+        missing.append(f"{syscall_filter.unavailable_reason()}: {UNFILTERED}")
     if tools.prlimit is None:
         missing.append("no resource limits at all: prlimit (util-linux) is not installed")
     if tools.bubblewrap is None:
@@ -84,6 +92,7 @@ def missing_isolation(tools: HostTools) -> list[str]:
             "no network isolation: code can open connections (install bubblewrap)",
             "no filesystem isolation: code reads and writes what its user may (install bubblewrap)",
             "no pid namespace: code sees host processes and orphaned children outlive the run",
+            f"no seccomp filter (bubblewrap loads it): {UNFILTERED}",
         ]
     return missing
 
@@ -156,7 +165,8 @@ def limit_args(tools: HostTools, limits: SandboxLimits) -> list[str]:
 
 
 def bubblewrap_args(tools: HostTools, limits: SandboxLimits, runner_dir: str) -> list[str]:
-    """``bwrap`` options: namespaces, a read-only root with system + Python dirs, a private /tmp."""
+    """``bwrap`` options: namespaces, a read-only root with system + Python dirs, a private /tmp (the
+    seccomp filter's ``--seccomp FD`` is added per run, by ``ConfinedCommand.argv``)."""
     if tools.bubblewrap is None:
         return []
     args = [tools.bubblewrap, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts"]
@@ -181,12 +191,13 @@ def bubblewrap_args(tools: HostTools, limits: SandboxLimits, runner_dir: str) ->
         ]
         args += ["--remount-ro", site]
     args += [*_parents(RUNNER_DIR_INSIDE, made), "--ro-bind", runner_dir, RUNNER_DIR_INSIDE]
-    args += ["--proc", "/proc", "--dev", "/dev"]
+    # Read-only: unprivileged bubblewrap makes /dev a tmpfs the sandbox user owns, unbounded memory.
+    args += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev"]
     args += ["--perms", "1777", "--size", str(limits.tmp_mb * MIB), "--tmpfs", "/tmp"]
     args += ["--remount-ro", "/", "--chdir", "/tmp", "--clearenv"]
     for name, value in SANDBOX_ENV.items():
         args += ["--setenv", name, value]
-    return [*args, "--"]
+    return args
 
 
 def _inside(path: str, dirs: list[str]) -> bool:
@@ -219,20 +230,31 @@ def drop_privileges_args(tools: HostTools) -> list[str]:
     ]
 
 
-def confined_command(tools: HostTools, limits: SandboxLimits, runner_dir: str) -> list[str]:
-    """bwrap -> setpriv -> python -I runner.py: fixed for an executor, so it is built once.
+@dataclass(frozen=True)
+class ConfinedCommand:
+    """bwrap -> setpriv -> python -I runner.py, fixed for an executor and so built once; only the
+    descriptor the seccomp filter is read from changes between runs (bubblewrap reads it to its end).
 
-    The full command line is ``limit_args(...) + confined_command(...)``; only the prlimit part changes
-    between runs (its process cap counts the sandbox user's tasks at launch).
+    The full command line is ``limit_args(...) + command.argv(fd)``; the prlimit part changes between
+    runs too (its process cap counts the sandbox user's tasks at launch).
     """
+
+    bubblewrap: list[str]
+    inside: list[str]
+
+    def argv(self, filter_fd: int | None) -> list[str]:
+        """The command line; ``filter_fd`` is an open descriptor of the compiled filter, or None."""
+        if not self.bubblewrap:
+            return self.inside
+        seccomp = ["--seccomp", str(filter_fd)] if filter_fd is not None else []
+        return [*self.bubblewrap, *seccomp, "--", *self.inside]
+
+
+def confined_command(tools: HostTools, limits: SandboxLimits, runner_dir: str) -> ConfinedCommand:
+    """The executor's fixed command line (see ``ConfinedCommand``)."""
     inside = RUNNER_DIR_INSIDE if tools.bubblewrap else runner_dir
-    return [
-        *bubblewrap_args(tools, limits, runner_dir),
-        *drop_privileges_args(tools),
-        sys.executable,
-        "-I",
-        f"{inside}/runner.py",
-    ]
+    runner = [*drop_privileges_args(tools), sys.executable, "-I", f"{inside}/runner.py"]
+    return ConfinedCommand(bubblewrap_args(tools, limits, runner_dir), runner)
 
 
 def tasks_of(uid: int) -> int:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sandbox import syscall_filter
 from sandbox.confinement import (
     SANDBOX_ENV,
     HostTools,
@@ -67,6 +68,10 @@ class ProcessExecutor:
         shutil.copy(RUNNER, Path(self._runner_dir, "runner.py"))
         os.chmod(Path(self._runner_dir, "runner.py"), 0o644)
         self._confined = confined_command(self.tools, limits, self._runner_dir)
+        self._filter_path: Path | None = None
+        if self.tools.bubblewrap is not None and syscall_filter.unavailable_reason() is None:
+            self._filter_path = Path(self._runner_dir, "syscalls.bpf")
+            self._filter_path.write_bytes(syscall_filter.compiled_filter())
         smoke = self.run(SMOKE_TEST, {"smoke": pd.DataFrame({"x": [1.0]})})
         if smoke.kind is not OutcomeKind.OK:
             self.close()
@@ -107,7 +112,9 @@ class ProcessExecutor:
         """Start, exchange, wait, and kill the whole process group whatever happened."""
         if self.tools.is_root:  # without bubblewrap the scratch dir is the code's working directory
             os.chown(scratch, self.tools.sandbox_uid, self.tools.sandbox_uid)
-        command = [*limit_args(self.tools, self.limits), *self._confined]
+        # Its own descriptor per run: bubblewrap reads the filter to the end, so runs must not share one.
+        filter_fd = os.open(self._filter_path, os.O_RDONLY) if self._filter_path else None
+        command = [*limit_args(self.tools, self.limits), *self._confined.argv(filter_fd)]
         deadline = time.monotonic() + self.limits.timeout_s
         try:
             process = subprocess.Popen(  # a fixed command line from sandbox.confinement
@@ -119,10 +126,14 @@ class ProcessExecutor:
                 cwd=scratch,
                 start_new_session=True,
                 close_fds=True,
+                pass_fds=() if filter_fd is None else (filter_fd,),
             )
         except OSError as exc:
             message = f"could not start the sandboxed process: {type(exc).__name__}: {exc}"
             return ExecutionResult(OutcomeKind.SANDBOX_ERROR, message=message)
+        finally:
+            if filter_fd is not None:
+                os.close(filter_fd)
         try:
             io = exchange_pipes(process, request, deadline, self.limits.max_output_bytes)
             status = None if io.timed_out or io.over_limit else _wait(process, deadline)

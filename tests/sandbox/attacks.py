@@ -1,8 +1,8 @@
 """The attack list: hostile code models and what each executor must turn them into.
 
 Every attack is small and fast. ``docker`` and ``process`` hold the expected outcome per executor; where
-they differ, the process executor's weaker isolation is the reason and ``why_degraded`` says how
-(this table is the README's "expected degraded outcomes"). Probes return one float per row: what the
+they differ, ``why_different`` says which mechanism holds the line on each (this table is the README's
+"Attack suite: expected outcomes"). Probes return one float per row: what the
 code could observe or do from inside, so the test asserts on evidence, not on the absence of an error.
 """
 
@@ -33,7 +33,7 @@ class Attack:
     docker: Expect
     process: Expect
     limits: dict[str, float] = field(default_factory=dict)
-    why_degraded: str = ""
+    why_different: str = ""
     # Run from a separate orchestrator process started with CANARY in its environment (what a user
     # with an exported API key does), so /proc/<pid>/environ of the orchestrator holds it.
     canary_in_orchestrator: bool = False
@@ -61,6 +61,7 @@ def predict(df):
     return [0.0] * len(df)
 """
 FORGED = Expect(OutcomeKind.CRASH, message="claimed an infrastructure fault")
+REFUSED_BY_FILTER = Expect(OutcomeKind.RUNTIME_ERROR, message="Operation not permitted")  # EPERM from seccomp
 FIRST_DRAW_OF_SEED_0 = 0.5488135039273248  # numpy.random.seed(0); numpy.random.rand()
 ATTACKS = [
     Attack("forged sandbox_error frame", FORGED_SANDBOX_ERROR, FORGED, FORGED),
@@ -89,10 +90,79 @@ found = 0.0
 """,
         ),
         Expect(OutcomeKind.MEMORY_LIMIT),  # the cgroup counts shared memory
-        OK_ZERO,
+        REFUSED_BY_FILTER,
         {"memory_mb": 256},
-        why_degraded="RLIMIT_AS counts address space, and pages written to a memfd file are not mapped:"
-        " without a cgroup the process sandbox cannot count them (the README says so)",
+        why_different="RLIMIT_AS does not count pages written to a memfd file, so the process sandbox's"
+        " seccomp filter refuses memfd_create",
+    ),
+    Attack(
+        "memory held in System V shared memory, detached from the address space",
+        probe(
+            """
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+size = 128 * 1024 * 1024
+for _ in range(6):  # 768 MiB in all, under a 256 MiB limit; each segment outlives its mapping
+    segment = libc.shmget(0, size, 0o1600)  # IPC_PRIVATE, IPC_CREAT | 0600
+    if segment < 0:
+        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+    address = libc.shmat(segment, None, 0)
+    ctypes.memset(address, 1, size)
+    libc.shmdt(ctypes.c_void_p(address))
+found = 0.0
+""",
+            imports="import ctypes, os",
+        ),
+        Expect(OutcomeKind.MEMORY_LIMIT),  # the cgroup counts shared memory
+        REFUSED_BY_FILTER,
+        {"memory_mb": 256},
+        why_different="a detached segment is in no address space, so the seccomp filter refuses shmget",
+    ),
+    Attack(
+        "memfd_create through the x32 ABI, whose numbers a filter for x86_64 does not name",
+        probe(
+            """
+ctypes.CDLL(None, use_errno=True).syscall(0x40000000 + 319, b"hoard", 0)  # x32 memfd_create
+found = 0.0  # whether it worked depends on the kernel (x32 is mostly disabled): not the point
+""",
+            imports="import ctypes",
+        ),
+        OK_ZERO,  # Docker's profile allows x32; the cgroup would count the memory anyway
+        Expect(OutcomeKind.CRASH),
+        why_different="the process sandbox's filter ends a call of another ABI with SIGSYS",
+    ),
+    Attack(
+        "memory spread over forked children",
+        probe(
+            """
+children = []
+for _ in range(4):  # 4 x 200 MiB, each child under a 256 MiB limit, 800 MiB together
+    child = os.fork()
+    if child == 0:
+        hoard = b"x" * (200 * 1024 * 1024)  # written, so resident
+        time.sleep(2)  # all four hold theirs at once
+        os._exit(0)
+    children.append(child)
+found = float(all(os.waitpid(child, 0)[1] == 0 for child in children))  # every child kept its memory
+""",
+            imports="import os, time",
+        ),
+        OK_ZERO,  # one cgroup for the whole container: its OOM killer ends the largest children
+        Expect(OutcomeKind.PROCESS_LIMIT),
+        {"memory_mb": 256},
+        why_different="RLIMIT_AS is per process, so the process sandbox runs one process: the seccomp filter"
+        " makes fork fail with EAGAIN",
+    ),
+    Attack(
+        "a user namespace created by the code's own process",
+        probe(
+            """
+found = float(ctypes.CDLL(None, use_errno=True).unshare(0x10000000) == 0)  # CLONE_NEWUSER
+""",
+            imports="import ctypes",
+        ),
+        OK_ZERO,  # Docker's seccomp profile refuses unshare
+        OK_ZERO,  # so does the process sandbox's
     ),
     Attack(
         "a user namespace created by a forked child",
@@ -110,9 +180,8 @@ found = float(os.read(r, 1) == b"1")
             imports="import ctypes, os",
         ),
         OK_ZERO,  # Docker's seccomp profile refuses unshare
-        Expect(OutcomeKind.OK, 1.0),
-        why_degraded="no seccomp filter: bubblewrap is not given one, and as root (dropping to nobody with"
-        " setpriv) it cannot be told --disable-userns, so a child may create user and mount namespaces",
+        Expect(OutcomeKind.PROCESS_LIMIT),
+        why_different="the process sandbox refuses the fork itself (one process), and unshare with it",
     ),
     Attack(
         "random numbers (seeded the same on every run)",
@@ -191,7 +260,7 @@ found = 0
 """
         ),
         OK_ZERO,
-        OK_ZERO,
+        Expect(OutcomeKind.PROCESS_LIMIT),  # one process: the first fork fails
     ),
     Attack(
         "TCP egress",

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sandbox import syscall_filter
 from sandbox.backends import open_executor
 from sandbox.confinement import HostTools
 from sandbox.errors import SandboxError, SandboxUnavailable
@@ -75,7 +76,8 @@ def test_ibl_sandbox_check_for_the_process_sandbox(tmp_path: Path) -> None:
     done = ibl(tmp_path, "sandbox", "check", "--sandbox=process")
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
-    for setting in ("no network", "unprivileged user", "own pid namespace", "process/thread limit"):
+    settings = ("no network", "unprivileged user", "own pid namespace", "process/thread limit")
+    for setting in (*settings, "seccomp filter", "read-only /dev"):
         assert any(line.startswith("ok") and setting in line for line in lines), done.stdout
     assert any(line.startswith("weaker") and "address space" in line for line in lines), done.stdout
 
@@ -106,3 +108,17 @@ def test_ibl_run_with_auto_and_no_docker_records_the_warning(
     summary = json.loads((tmp_path / done.stdout.splitlines()[-1] / "summary.json").read_text())
     assert summary["sandbox"].startswith("process (degraded)")
     assert any("degraded sandbox" in warning for warning in summary["warnings"])
+
+
+def test_without_libseccomp_the_process_sandbox_runs_unfiltered_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the filter refuses goes through without it: the attack cases' refusals are the filter's."""
+    monkeypatch.setattr(syscall_filter, "seccomp", None)
+    monkeypatch.setattr(syscall_filter, "_LOAD_ERROR", "RuntimeError: Unable to find libseccomp")
+    hoard = "import typing\nos = typing.sys.modules['os']\n\ndef predict(df):\n"
+    hoard += "    return [float(os.memfd_create('hoard') >= 0)] * len(df)\n"
+    with ProcessExecutor() as executor:
+        assert "no seccomp filter: libseccomp could not be loaded" in executor.isolation_warning
+        result = executor.run(hoard, {"v": pd.DataFrame({"x": [1.0]})})
+    assert result.kind is OutcomeKind.OK and result.predictions == {"v": [1.0]}
