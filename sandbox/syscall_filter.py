@@ -3,8 +3,8 @@
 Without a cgroup the process executor's memory limit is RLIMIT_AS, and there are two ways past it and
 one past its namespaces (issue 14):
 
-- memory that is never mapped (pages written into a memfd file, System V shared memory or message
-  queues): ``memfd_create``, ``shmget`` and ``msgget`` are refused (EPERM);
+- memory that is never mapped (pages written into a memfd or secret-memory file, System V shared memory
+  or message queues): ``memfd_create``, ``memfd_secret``, ``shmget`` and ``msgget`` are refused (EPERM);
 - memory spread over child processes (RLIMIT_AS is per process): the candidate runs as **one process**;
   ``fork``, ``vfork`` and a ``clone`` without ``CLONE_THREAD`` fail with EAGAIN, which the runner reports
   as ``process_limit`` (the limit is one process plus its threads), so the address-space limit bounds
@@ -37,7 +37,7 @@ else:
     _LOAD_ERROR = ""
 
 CLONE_THREAD = 0x00010000
-REFUSED = ("memfd_create", "shmget", "msgget", "unshare", "setns")
+REFUSED = ("memfd_create", "memfd_secret", "shmget", "msgget", "unshare", "setns")
 REFUSED_LIKE_DOCKER = (
     "ptrace",
     "process_vm_readv",
