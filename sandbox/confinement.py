@@ -80,10 +80,15 @@ class HostTools:
         return NOBODY if self.is_root else os.geteuid()
 
 
+def filters_syscalls(tools: HostTools) -> bool:
+    """Whether runs here get the seccomp filter: bubblewrap loads it, libseccomp compiles it."""
+    return tools.bubblewrap is not None and syscall_filter.unavailable_reason() is None
+
+
 def missing_isolation(tools: HostTools) -> list[str]:
     """What this host's process sandbox lacks compared with the Docker executor, in words."""
     missing = list(ALWAYS_MISSING)
-    if tools.bubblewrap is not None and syscall_filter.unavailable_reason() is not None:
+    if tools.bubblewrap is not None and not filters_syscalls(tools):
         missing.append(f"{syscall_filter.unavailable_reason()}: {UNFILTERED}")
     if tools.prlimit is None:
         missing.append("no resource limits at all: prlimit (util-linux) is not installed")

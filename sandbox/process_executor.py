@@ -27,6 +27,7 @@ from sandbox.confinement import (
     SANDBOX_ENV,
     HostTools,
     confined_command,
+    filters_syscalls,
     limit_args,
     missing_isolation,
     unusable_reason,
@@ -69,7 +70,7 @@ class ProcessExecutor:
         os.chmod(Path(self._runner_dir, "runner.py"), 0o644)
         self._confined = confined_command(self.tools, limits, self._runner_dir)
         self._filter_path: Path | None = None
-        if self.tools.bubblewrap is not None and syscall_filter.unavailable_reason() is None:
+        if filters_syscalls(self.tools):
             self._filter_path = Path(self._runner_dir, "syscalls.bpf")
             self._filter_path.write_bytes(syscall_filter.compiled_filter())
         smoke = self.run(SMOKE_TEST, {"smoke": pd.DataFrame({"x": [1.0]})})
