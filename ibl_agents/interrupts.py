@@ -6,8 +6,9 @@ Two ways a stop request got lost before:
   records the signal, and the Python handler waits for the main thread, which may sit in a socket read
   from a model server that never answers. A daemon thread hears every signal through Python's wakeup fd
   and sends the main thread a no-op SIGUSR1: the blocked call returns EINTR and the handler runs at once.
-- When the handler runs inside a ctypes callback (llama.cpp's log callback while the tokenizer loads),
-  the exception it raises is reported as "unraisable" and dropped, and the run goes on. The unraisable
+- When the handler runs inside a ctypes callback (llama.cpp's log callback, before the tokenizer was
+  loaded off the main thread: ``token_count``), the exception it raises is reported as "unraisable" and
+  dropped, and the run goes on. The unraisable
   hook re-arms the signal, so it is raised again once the C code has returned to Python.
 The exit unwinds the context managers that stop the model server and remove the containers.
 """

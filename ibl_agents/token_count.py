@@ -13,11 +13,15 @@ import contextlib
 import functools
 import math
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from ibl_agents.local_model import BUNDLED_MODELS, list_models
 
 Counter = Callable[[str], int]
+T = TypeVar("T")
 CHARS_PER_TOKEN = 3.5  # the fallback: about right for English prose, 2.5x too few for digits
 
 
@@ -36,8 +40,9 @@ def bundled_tokenizer() -> Counter | None:
     cached = [status.path for status in list_models() if status.cached and status.alias in BUNDLED_MODELS]
     if not cached:
         return None
-    with _silenced_stderr():  # llama.cpp prints context warnings from C even with verbose=False
-        vocab = Llama(model_path=str(cached[0]), vocab_only=True, verbose=False)
+    vocab = _loaded_off_the_main_thread(
+        lambda: Llama(model_path=str(cached[0]), vocab_only=True, verbose=False)
+    )
     return lambda text: len(vocab.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
 
@@ -45,6 +50,38 @@ def count_tokens(text: str) -> int:
     """Tokens in ``text`` by the bundled tokenizer, or by characters when it is not available."""
     counter = bundled_tokenizer()
     return counter(text) if counter is not None else estimate_tokens(text)
+
+
+def _loaded_off_the_main_thread(load: Callable[[], T]) -> T:
+    """``load()`` in a thread of its own that blocks every signal, while the main thread waits for it.
+
+    Loading calls llama.cpp's log callback, which is Python: run on the main thread, a SIGTERM's handler
+    ran inside it, and about one load in eight then never returned (the main thread spun in
+    ``llama_model_load_from_file``, so ``ibl run`` ignored the stop; tests/core/test_token_count.py).
+    Here signal handlers cannot run inside the load and the kernel hands signals to other threads; a
+    stop raised in the waiting main thread waits for the load to end, then goes on.
+    """
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+        try:
+            with _silenced_stderr():  # llama.cpp prints context warnings from C even with verbose=False
+                outcome.append(load())
+        except BaseException as exc:  # handed to the waiting thread, which raises it
+            failure.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True, name="tokenizer-load")
+    worker.start()
+    try:
+        worker.join()
+    except BaseException:
+        worker.join()  # a fraction of a second; exiting while llama.cpp loads crashed the interpreter
+        raise
+    if failure:
+        raise failure[0]
+    return outcome[0]
 
 
 @contextlib.contextmanager
