@@ -21,7 +21,7 @@ import pandas as pd
 from langchain_openai import ChatOpenAI
 
 from ibl_agents.local_model import BUNDLED_MODELS, ensure_model
-from ibl_agents.local_server import LocalModelServer
+from ibl_agents.local_server import LocalModelServer, ServerTuning
 
 TRAIN_CSV = (
     Path(__file__).resolve().parents[2] / "shared" / "data" / "iblm" / "splits" / "moon_3656_300_train.csv"
@@ -57,7 +57,8 @@ def moons_prompt() -> str:
 def bench(alias: str, n_threads: int | None, log_dir: Path) -> Result:
     path = ensure_model(alias, log=print)
     started = time.monotonic()
-    with LocalModelServer(path, n_threads=n_threads, log_dir=log_dir, log=print) as server:
+    tuning = ServerTuning(threads=n_threads, batch_threads=n_threads)
+    with LocalModelServer(path, tuning=tuning, log_dir=log_dir, log=print) as server:
         startup_s = time.monotonic() - started
         chat = ChatOpenAI(
             base_url=server.base_url,
@@ -92,7 +93,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--models", nargs="+", default=list(BUNDLED_MODELS), choices=list(BUNDLED_MODELS))
-    parser.add_argument("--n-threads", type=int, default=None, help="default: all usable CPUs")
+    parser.add_argument(
+        "--n-threads",
+        type=int,
+        default=None,
+        help="generation and prompt threads (default: ServerTuning's choice)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ibl-bench-") as log_dir:
         results = [bench(alias, args.n_threads, Path(log_dir)) for alias in args.models]

@@ -36,6 +36,10 @@ from ibl_agents.stopping import Progress, is_better, is_gain, stop_reason
 from sandbox.results import OutcomeKind
 
 SANDBOX_ATTEMPTS = 2
+CUT_OFF_MESSAGE = (
+    "the reply reached the reply cap (models.max_reply_tokens) before its code was complete, also when"
+    " asked for shorter code; it was not run"
+)
 T = TypeVar("T")
 
 
@@ -79,7 +83,9 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
     reask = loop.strategy != "one-shot"
     model = ctx.models.generator_for_call(iteration)  # a seed of its own: see ChatModels
     try:
-        generation = _reviving(ctx, lambda: generate(model, prompt, constants, reask=reask, aids=aids))
+        generation = _reviving(
+            ctx, lambda: generate(model, prompt, constants, reask=reask, aids=aids, cut_off=loop.cut_off)
+        )
     except ProviderError as exc:
         return {
             "iteration": iteration,
@@ -105,6 +111,8 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
     )
     if rows_shown is not None:
         current["rows_shown"] = rows_shown
+    if generation.cut_off:
+        current["cut_off"] = True
     ctx.emit(
         {
             "event": "generated",
@@ -113,6 +121,7 @@ def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
             "tokens": reply.total_tokens,
             "attempts": reply.attempts,
             "has_code": code is not None,
+            "cut_off": generation.cut_off,
             "removed_example_lines": generation.removed_lines,
             "fixes": fix_id,
         }
@@ -134,6 +143,8 @@ def execute_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refine
     # A resumed execute starts again from the LLM's code, not from a repair written before the kill.
     code = (as_written_file if as_written_file.exists() else code_file).read_text(encoding="utf-8")
     ctx.emit({"event": "executing", "iteration": current["iteration"], "id": current["id"]})
+    if current.get("cut_off"):
+        return _scored(current, ctx, Evaluation(OutcomeKind.REPLY_CUT_OFF, CUT_OFF_MESSAGE))
     repaired = apply_repairs(
         code,
         _evaluate(code, ctx),
@@ -148,7 +159,14 @@ def execute_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refine
         current["repair"] = repaired.record["kind"]
         current["aids"] = [*current.get("aids", []), repaired.record["kind"]]
         ctx.emit({"event": "repaired", "id": current["id"], **repaired.record})
-    record = {**current, **evaluation.to_json(), "repair": repaired.record}
+    return _scored(current, ctx, evaluation, repaired.record)
+
+
+def _scored(
+    current: dict, ctx: RunContext, evaluation: Evaluation, repair: dict | None = None
+) -> RefinementState:
+    """Write the candidate's record and put its outcome into the state."""
+    record = {**current, **evaluation.to_json(), "repair": repair}
     write_json(candidate_path(ctx.run_dir, current["id"], ".json"), record)
     write_json(candidate_path(ctx.run_dir, current["id"], ".train_scores.json"), evaluation.train_scores)
     score = evaluation.score(ctx.config.loop.metric)
@@ -253,7 +271,9 @@ def critique_node(state: RefinementState, runtime: Runtime[RunContext]) -> Refin
         # draft failed spent its 6 calls on fixes and rewrites of failures and ended with no model,
         # where best-of-6's fresh samples of the same calls were valid 4 times of 6.
         return {"feedback": "", "feedback_aids": []}
-    fix = loop.fix_failures and failed and bool(code.strip()) and not state.get("fixing")
+    # A cut-off reply was already asked once for shorter code; a fix prompt drew the same fragment again.
+    fixable = bool(code.strip()) and evaluation.kind is not OutcomeKind.REPLY_CUT_OFF
+    fix = loop.fix_failures and failed and fixable and not state.get("fixing")
     # A fix needs only the exact error; the ablation without a critic passes the evidence as is too.
     if fix or "critic" not in loop.feedback:
         feedback = evidence.as_feedback()

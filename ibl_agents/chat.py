@@ -7,6 +7,8 @@ too would multiply attempts; once the client gives up, the call has failed for g
 Every reply's tokens are counted, from the provider's usage data when it sends any, otherwise with a
 tokenizer (``ibl_agents.token_count``) and marked as estimated;
 failed attempts return no usage and count nothing.
+A reply that stopped at the reply cap (``finish_reason`` "length") is marked ``cut_off``: the generator
+decides what to do about it (``ibl_agents.generator``), rather than scoring the fragment as a syntax error.
 """
 
 from __future__ import annotations
@@ -33,10 +35,24 @@ class ModelReply:
     estimated: bool  # True when the provider sent no usage data and we counted (ibl_agents.token_count)
     attempts: int = 1
     replayed: int = 0  # replies served from the response cache instead of the model
+    cut_off: bool = False  # the (last) reply stopped at the reply cap, not where the model ended it
 
     @property
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
+
+    @staticmethod
+    def combined(replies: list[ModelReply]) -> ModelReply:
+        """Several attempts at one answer as one: the last reply's text, everyone's tokens."""
+        return ModelReply(
+            text=replies[-1].text,
+            prompt_tokens=sum(r.prompt_tokens for r in replies),
+            completion_tokens=sum(r.completion_tokens for r in replies),
+            estimated=any(r.estimated for r in replies),
+            attempts=sum(r.attempts for r in replies),
+            replayed=sum(r.replayed for r in replies),
+            cut_off=replies[-1].cut_off,
+        )
 
 
 def ask(model: BaseChatModel, prompt: str) -> ModelReply:
@@ -48,10 +64,12 @@ def ask(model: BaseChatModel, prompt: str) -> ModelReply:
     text = message.content if isinstance(message.content, str) else _join_parts(message.content)
     usage = message.usage_metadata if isinstance(message, AIMessage) else None
     replayed = int(bool(message.response_metadata.get(REPLAYED)))
+    cut_off = message.response_metadata.get("finish_reason") == "length"
     if usage and usage.get("input_tokens") is not None:
         tokens = int(usage["input_tokens"]), int(usage.get("output_tokens") or 0)
-        return ModelReply(text, *tokens, estimated=False, replayed=replayed)
-    return ModelReply(text, count_tokens(prompt), count_tokens(text), estimated=True, replayed=replayed)
+        return ModelReply(text, *tokens, estimated=False, replayed=replayed, cut_off=cut_off)
+    counted = count_tokens(prompt), count_tokens(text)
+    return ModelReply(text, *counted, estimated=True, replayed=replayed, cut_off=cut_off)
 
 
 class _NoCode(Exception):
@@ -81,15 +99,7 @@ def ask_for_code(
         found: str | None = code
     except _NoCode:
         found = None
-    total = ModelReply(
-        text=spent[-1].text,
-        prompt_tokens=sum(r.prompt_tokens for r in spent),
-        completion_tokens=sum(r.completion_tokens for r in spent),
-        estimated=any(r.estimated for r in spent),
-        attempts=len(spent),
-        replayed=sum(r.replayed for r in spent),
-    )
-    return total, found
+    return ModelReply.combined(spent), found
 
 
 def _join_parts(parts: list) -> str:

@@ -234,7 +234,9 @@ def resume(
     run_dir: Annotated[Path, typer.Argument(help="Run directory printed by ibl run (runs/<id>).")],
     sandbox: Annotated[str | None, typer.Option(help=SANDBOX_HELP)] = None,
     base_url: Annotated[str | None, typer.Option(help="Where the run's model is served now.")] = None,
-    timeout: Annotated[float | None, typer.Option(help="Seconds one model call may take.")] = None,
+    timeout: Annotated[
+        float | None, typer.Option(help="Seconds a model call may go without sending anything.")
+    ] = None,
     cache: Annotated[
         bool | None, typer.Option("--cache/--no-cache", help="Replay stored model replies.")
     ] = None,

@@ -22,6 +22,8 @@ from sandbox.hardening import SandboxLimits
 METRICS: tuple[str, ...] = (AUTO, *ALL_SELECTION_METRICS)
 Strategy = Literal["refine", "best-of-n", "one-shot"]
 STRATEGIES: tuple[str, ...] = get_args(Strategy)
+CutOffPolicy = Literal["shorter", "score"]  # what the generator does with a cut-off reply: loop.cut_off
+CUT_OFF_POLICIES: tuple[str, ...] = get_args(CutOffPolicy)
 # What the generator hears about earlier candidates under `refine` (ablations switch channels off):
 # tracebacks of failures, misclassified train rows, the critic LLM's prose (off: the evidence goes to the
 # generator as is, without a critic call) and the best code so far with its score. Findings that write
@@ -68,11 +70,16 @@ class ModelConfig:
     base_url: str | None = None  # any OpenAI-compatible server
     temperature: float = 0.7
     max_reply_tokens: int = 768  # a code model fits easily; long replies cost minutes on CPU
-    timeout_s: float = 300.0  # one model call; local CPU models are slow
+    # Seconds a model call may go without sending anything: replies are streamed, so a slow machine that
+    # keeps producing tokens is never cut off, and a server that went silent is retried.
+    timeout_s: float = 300.0
     context_tokens: int = 4096  # context window assumed for the local server and the prompt budget
     cache: bool = True  # replay replies stored by earlier runs with the same models and prompts
     cache_path: str | None = None  # SQLite file; default <cache dir>/responses.sqlite
     replicate: int = 0  # another number draws independent samples, each replayable from the cache
+    # The embedded server's CPU and memory use (local models only): local_server.ServerTuning says why.
+    local_threads: int | None = None  # None: chosen per request from the CPUs other processes leave
+    local_prompt_cache_mb: int = 1024  # evaluated prompts kept for reuse; 0: off
 
 
 @dataclass
@@ -102,6 +109,10 @@ class LoopConfig:
     # refine only: a candidate that failed to run gets one focused fix prompt (its code and the exact
     # error, no critic call) before the loop goes back to rewriting from the best code and feedback.
     fix_failures: bool = True
+    # A reply the reply cap cut off inside its code: "shorter" asks once more for shorter code and scores
+    # one still cut off as reply_cut_off (never run, never sent to be fixed); "score" scores the fragment
+    # as code (a syntax_error, which fix_failures may send back), as runs before 2026-12 did.
+    cut_off: CutOffPolicy = "shorter"
     patience: int = 3  # iterations without a gain >= min_delta before stopping (plateau)
     min_delta: float = 0.005
     metric: str = "auto"  # selection metric (tasks.SELECTION_METRICS); auto: the task's default
@@ -186,6 +197,7 @@ class RefineConfig:
 
     def validate(self) -> RefineConfig:
         """Check value ranges; raises ConfigError naming the field and the allowed values."""
+        models = self.models
         checks: list[tuple[bool, str]] = [
             (self.loop.max_iters >= 1, "loop.max_iters must be >= 1"),
             (self.loop.patience >= 1, "loop.patience must be >= 1"),
@@ -196,6 +208,10 @@ class RefineConfig:
             (self.data.task in TASK_SETTINGS, f"data.task must be one of {', '.join(TASK_SETTINGS)}"),
             (self.loop.metric in METRICS, f"loop.metric must be one of {', '.join(METRICS)}"),
             (self.loop.strategy in STRATEGIES, f"loop.strategy must be one of {', '.join(STRATEGIES)}"),
+            (
+                self.loop.cut_off in CUT_OFF_POLICIES,
+                f"loop.cut_off must be one of {', '.join(CUT_OFF_POLICIES)}",
+            ),
             (
                 set(self.loop.feedback) <= set(FEEDBACK_CHANNELS),
                 f"loop.feedback may hold only {', '.join(FEEDBACK_CHANNELS)}",
@@ -227,6 +243,12 @@ class RefineConfig:
             ),
             (0 <= self.models.temperature <= 2, "models.temperature must be between 0 and 2"),
             (self.models.replicate >= 0, "models.replicate must be >= 0"),
+            (self.models.timeout_s > 0, "models.timeout_s must be > 0"),
+            (
+                models.local_threads is None or models.local_threads >= 1,
+                "models.local_threads must be >= 1 (unset: chosen per request)",
+            ),
+            (models.local_prompt_cache_mb >= 0, "models.local_prompt_cache_mb must be >= 0 (0: off)"),
             (self.loop.max_cost is None or self.loop.max_cost > 0, "loop.max_cost must be > 0"),
         ]
         for ok, message in checks:

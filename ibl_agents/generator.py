@@ -21,6 +21,7 @@ from langchain_core.language_models import BaseChatModel
 
 from ibl_agents.chat import ModelReply, ask_for_code
 from ibl_agents.columns_read import is_stated_assignment
+from ibl_agents.config import CutOffPolicy
 from ibl_agents.contract import ALLOWED_IMPORTS
 from ibl_agents.dataset import Dataset
 from ibl_agents.extraction import drop_example_usage, extract_code
@@ -37,6 +38,12 @@ from ibl_agents.train_statistics import train_constants_text
 # copying them, before `predict`. Such prompts ask it not to copy (short blocks cost little either way).
 LONG_CONSTANTS_TOKENS = 300
 NO_COPY = "; do not copy them into your reply, which would be cut off before `predict`"
+# Asked once after a reply the reply cap cut off inside its code (held-out circles replies ran 600+
+# tokens of docstrings and comments into the cap, and the fix prompt then drew the same fragment again).
+SHORTER_CODE = (
+    "\n\nYour previous reply reached the length limit before the code was complete. Reply with shorter "
+    "code: one ```python code block, no docstrings, no comments, no explanation."
+)
 # The scaffold aids each kind of prompt can state (those of them the run enables are what it shows).
 STATED_BY_PROMPT: dict[str, tuple[str, ...]] = {
     "first": ("contract", "constants", "example_shape"),
@@ -269,6 +276,7 @@ class Generation:
     code: str | None
     removed_lines: list[int]  # 1-based lines of demo code deleted (strip_usage)
     defined_constants: list[str]  # names of prompt constants the harness defined for the code
+    cut_off: bool = False  # the reply cap cut its code short (scored reply_cut_off, never run)
 
     @property
     def aids_fired(self) -> list[str]:
@@ -277,12 +285,29 @@ class Generation:
 
 
 def generate(
-    model: BaseChatModel, prompt: str, constants: str, *, reask: bool = True, aids: tuple[str, ...] = AIDS
+    model: BaseChatModel,
+    prompt: str,
+    constants: str,
+    *,
+    reask: bool = True,
+    aids: tuple[str, ...] = AIDS,
+    cut_off: CutOffPolicy = "shorter",
 ) -> Generation:
-    """Ask for code, then apply the enabled aids that touch it: demo lines out, missing constants in."""
+    """Ask for code, then apply the enabled aids that touch it: demo lines out, missing constants in.
+
+    A reply the reply cap cut off inside its code is not the model's syntax error. With ``cut_off``
+    "shorter" it is asked once more for shorter code (when re-asks are allowed: not in one-shot), and a
+    reply still cut off is marked so that it is scored as ``reply_cut_off``; "score" keeps the fragment
+    as code, as runs did before (a syntax error, which the loop may then ask to fix).
+    """
     reply, code = ask_for_code(model, prompt, extract_code, reask=reask)
+    if cut_off == "shorter" and reask and _incomplete(reply, code):
+        again, code = ask_for_code(model, prompt + SHORTER_CODE, extract_code, reask=False)
+        reply = ModelReply.combined([reply, again])
     if code is None:
-        return Generation(reply, None, [], [])
+        return Generation(reply, None, [], [], cut_off=cut_off == "shorter" and reply.cut_off)
+    if cut_off == "shorter" and _incomplete(reply, code):
+        return Generation(reply, code, [], [], cut_off=True)
     removed: list[int] = []
     if "strip_usage" in aids:
         code, removed = drop_example_usage(code)
@@ -290,3 +315,14 @@ def generate(
     if "constants" in aids:
         code, defined = add_missing_constants(code, constants)
     return Generation(reply, code, removed, defined)
+
+
+def _incomplete(reply: ModelReply, code: str | None) -> bool:
+    """The reply stopped at the cap before its code was whole (prose cut after whole code is fine)."""
+    if not reply.cut_off:
+        return False
+    try:
+        ast.parse(code or "")
+    except SyntaxError:
+        return True
+    return code is None

@@ -24,14 +24,50 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from ibl_agents.adaptive_threads import ADAPTIVE_THREADS
 from ibl_agents.errors import ModelServerError
 from ibl_agents.local_model import Log, cache_dir
 
 _logger = logging.getLogger(__name__)
 _INSTALL_HINT = "pip install 'ibl-agents[local]'"
+
+
+@dataclass(frozen=True)
+class ServerTuning:
+    """How the embedded server spends CPU and memory; neither changes a reply's text (bench/local_server.py
+    compares the replies, and its numbers are in the README, "The embedded model").
+
+    - ``threads``: None picks, before each request, as many threads as the other running processes leave
+      CPUs (``adaptive_threads``): on 2 cores a fixed 2 collapsed beside one busy process (0.29 tokens/s)
+      and a fixed 1 is a third slower on a quiet machine. A number fixes it.
+    - ``prompt_cache_mb``: llama-cpp-python's RAM cache of evaluated prompts. Without it the server keeps
+      only the last request's tokens, so the critic's call evicted the generator's prefix and the next
+      generator prompt matched 25 tokens of it; with it each call resumes from the longest stored prefix.
+      0 is off.
+    Prompt-lookup decoding (llama-cpp-python's ``draft_model``) was measured and left out: with the
+    logits of every prompt token it needs, the reference sequence of calls took 1.8x as long, and one
+    of its five replies differed from plain decoding at temperature 0.
+    """
+
+    threads: int | None = None
+    prompt_cache_mb: int = 1024
+
+    def argv(self) -> list[str]:
+        """The server's command-line options for this tuning."""
+        threads = str(self.threads or usable_cpus())
+        options = ["--n_threads", threads, "--n_threads_batch", threads]
+        if self.prompt_cache_mb > 0:
+            options += ["--cache", "true", "--cache_type", "ram"]
+            options += ["--cache_size", str(self.prompt_cache_mb << 20)]
+        return options
+
+    def environment(self) -> dict[str, str]:
+        """What the server process needs in its environment to choose threads per request."""
+        return {} if self.threads else {ADAPTIVE_THREADS: str(usable_cpus())}
 
 
 class LocalModelServer:
@@ -46,7 +82,7 @@ class LocalModelServer:
         model_path: Path,
         *,
         n_ctx: int = 4096,
-        n_threads: int | None = None,
+        tuning: ServerTuning = ServerTuning(),
         startup_timeout_s: float = 180,
         log_dir: Path | None = None,
         log: Log = _logger.info,
@@ -54,10 +90,7 @@ class LocalModelServer:
         self.model_path = Path(model_path)
         self.model_name = self.model_path.stem
         self.n_ctx = n_ctx
-        # llama-cpp-python defaults to half the cores for generation. On an idle 2-core machine 2 threads
-        # are ~1.8x faster than 1 (bench/local_llm.py), but ggml's threads busy-wait on each other, so a
-        # second CPU-heavy process (another server, a busy sandbox) can slow generation 30x: pass 1 then.
-        self.n_threads = n_threads or _usable_cpus()
+        self.tuning = tuning
         self.startup_timeout_s = startup_timeout_s
         self._log = log
         self._port = _free_port()
@@ -94,6 +127,7 @@ class LocalModelServer:
         with self.log_path.open("ab") as log_file:
             self._proc = subprocess.Popen(
                 self._command(),
+                env={**os.environ, **self.tuning.environment()},
                 stdin=subprocess.DEVNULL,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
@@ -108,13 +142,12 @@ class LocalModelServer:
         self._log(f"llama.cpp server ready in {time.monotonic() - started:.1f}s")
 
     def _command(self) -> list[str]:
-        threads = str(self.n_threads)
         guard = Path(__file__).with_name("server_guard.py")  # ends the server if this process is killed
         return [
             *(sys.executable, str(guard), str(os.getpid()), "llama_cpp.server"),
             *("--model", str(self.model_path)),
             *("--model_alias", self.model_name, "--host", "127.0.0.1", "--port", str(self._port)),
-            *("--n_ctx", str(self.n_ctx), "--n_threads", threads, "--n_threads_batch", threads),
+            *("--n_ctx", str(self.n_ctx), *self.tuning.argv()),
             # Runs sharing a server must not cut off each other's streamed replies.
             *("--interrupt_requests", "false"),
             # The server's default keeps logits for every prompt token: an n_ctx x vocab float array
@@ -182,7 +215,7 @@ class LocalModelServer:
         return f"llama.cpp model server for {name} {what}{cause}; {fix}; full log: {self.log_path}"
 
 
-def _usable_cpus() -> int:
+def usable_cpus() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
@@ -194,7 +227,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-_shared: dict[tuple[Path, int, int | None], tuple[LocalModelServer, int]] = {}
+_shared: dict[tuple[Path, int, ServerTuning], tuple[LocalModelServer, int]] = {}
 _shared_lock = threading.Lock()
 
 
@@ -203,23 +236,23 @@ def shared_server(
     model_path: Path,
     *,
     n_ctx: int = 4096,
-    n_threads: int | None = None,
+    tuning: ServerTuning = ServerTuning(),
     startup_timeout_s: float = 180,
     log_dir: Path | None = None,
     log: Log = _logger.info,
 ) -> Iterator[LocalModelServer]:
-    """Lend out one server per (model, n_ctx, n_threads) in this process, stopped when the last user leaves.
+    """Lend out one server per (model, n_ctx, tuning) in this process, stopped when the last user leaves.
 
     Loading a model takes seconds and a copy of its weights in memory, so concurrent runs in one
     process (a sweep, a notebook) share it instead of starting their own.
     """
-    key = (Path(model_path).resolve(), n_ctx, n_threads)
+    key = (Path(model_path).resolve(), n_ctx, tuning)
     with _shared_lock:
         server, users = _shared.get(key) or (
             LocalModelServer(
                 key[0],
                 n_ctx=n_ctx,
-                n_threads=n_threads,
+                tuning=tuning,
                 startup_timeout_s=startup_timeout_s,
                 log_dir=log_dir,
                 log=log,

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
+import openai
 from langchain.chat_models import init_chat_model
 from langchain_core.language_models import BaseChatModel
+from langchain_core.outputs import ChatGenerationChunk
+from langchain_openai import ChatOpenAI
+from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
 from ibl_agents.config import ModelConfig
 from ibl_agents.errors import ConfigError, ProviderError
@@ -34,6 +40,10 @@ LOCAL_API_KEY = "sk-local-no-key"  # llama.cpp's server ignores it; the OpenAI c
 # timeouts, dropped connections and truncated bodies. It is the only retry layer for these faults, so a
 # call that fails for good makes exactly 1 + CLIENT_RETRIES requests (tests/graph/test_provider_faults.py).
 CLIENT_RETRIES = 2
+# The generator stops at the fence that closes its code block: whatever follows is prose nobody reads,
+# and extraction takes a block whose closing fence is missing. (The opening fence is followed by a
+# language name, so it does not match.)
+CODE_STOP = ["\n```\n"]
 # Seed offset between a run's generator calls (replicates below the stride never share a seed)
 CALL_SEED_STRIDE = 1000
 
@@ -80,23 +90,23 @@ def open_chat_models(config: ModelConfig, log=print) -> Iterator[ChatModels]:
     with ExitStack() as stack:
         servers: dict[str, LocalModelServer] = {}
 
-        def build(spec: str, sample: int = 0) -> tuple[BaseChatModel, str]:
+        def build(spec: str, sample: int = 0, stop: list[str] | None = None) -> tuple[BaseChatModel, str]:
             if is_local(spec):
                 if spec not in servers:
                     servers[spec] = stack.enter_context(_local_endpoint(spec, config, log))
                 name = servers[spec].model_name
-                local = _openai_compatible(name, servers[spec].base_url, config, LOCAL_API_KEY, sample)
+                local = _openai_compatible(name, servers[spec].base_url, config, LOCAL_API_KEY, sample, stop)
                 # the port changes per run, so it is not part of the cache identity
                 return _with_cache(local, f"{spec} ({name})", None, config, sample)
-            remote = make_remote_model(spec, config, sample)
+            remote = make_remote_model(spec, config, sample, stop)
             return _with_cache(remote, spec, config.base_url, config, sample)
 
-        generator, generator_name = build(config.generator)
+        generator, generator_name = build(config.generator, stop=CODE_STOP)
         critic, critic_name = build(critic_spec)
 
         @functools.cache
         def sampler(call: int) -> BaseChatModel:
-            return build(config.generator, call - 1)[0]
+            return build(config.generator, call - 1, CODE_STOP)[0]
 
         def revive() -> bool:
             dead = [server for server in servers.values() if not server.is_alive()]
@@ -122,17 +132,20 @@ def _with_cache(
 @contextmanager
 def _local_endpoint(spec: str, config: ModelConfig, log) -> Iterator[LocalModelServer]:
     from ibl_agents.local_model import DEFAULT_MODEL, ensure_model, resolve_model
-    from ibl_agents.local_server import shared_server
+    from ibl_agents.local_server import ServerTuning, shared_server
 
     _, _, choice = spec.partition(":")
     path = resolve_model(choice or None)
     if not path.exists():
         path = ensure_model(choice or DEFAULT_MODEL, log=log)
-    with shared_server(path, n_ctx=config.context_tokens, log=log) as server:
+    tuning = ServerTuning(threads=config.local_threads, prompt_cache_mb=config.local_prompt_cache_mb)
+    with shared_server(path, n_ctx=config.context_tokens, tuning=tuning, log=log) as server:
         yield server
 
 
-def make_remote_model(spec: str, config: ModelConfig, sample: int = 0) -> BaseChatModel:
+def make_remote_model(
+    spec: str, config: ModelConfig, sample: int = 0, stop: list[str] | None = None
+) -> BaseChatModel:
     """``provider:model`` through LangChain, with a one-line fix for each usual mistake."""
     provider, sep, name = spec.partition(":")
     if not sep or not name:
@@ -142,7 +155,7 @@ def make_remote_model(spec: str, config: ModelConfig, sample: int = 0) -> BaseCh
         )
     if config.base_url:
         key = os.environ.get(API_KEY_VARIABLES.get(provider, "OPENAI_API_KEY"), LOCAL_API_KEY)
-        return _openai_compatible(name, config.base_url, config, key, sample)
+        return _openai_compatible(name, config.base_url, config, key, sample, stop)
     variable = API_KEY_VARIABLES.get(provider)
     if variable and not os.environ.get(variable):
         raise ProviderError(f"{provider} needs an API key: set {variable}, or use --model local")
@@ -153,6 +166,7 @@ def make_remote_model(spec: str, config: ModelConfig, sample: int = 0) -> BaseCh
             temperature=config.temperature,
             max_tokens=config.max_reply_tokens,
             timeout=config.timeout_s,
+            stop=stop,
         )
     except ImportError as exc:
         raise ProviderError(
@@ -162,12 +176,53 @@ def make_remote_model(spec: str, config: ModelConfig, sample: int = 0) -> BaseCh
         raise ConfigError(f"cannot create model {spec!r}: {exc}") from exc
 
 
-def _openai_compatible(
-    name: str, base_url: str, config: ModelConfig, api_key: str, sample: int = 0
-) -> BaseChatModel:
-    from langchain_openai import ChatOpenAI
+class _Progress(threading.local):
+    received = 0  # chunks of the current streamed reply that arrived (per thread: runs share models)
 
-    return ChatOpenAI(
+
+_progress = _Progress()
+
+
+def _broke_off_midway(exc: BaseException) -> bool:
+    """A stream that failed after its first chunk: the OpenAI client retries failures only before a
+    reply starts, so without this a dropped connection or a server gone silent midway ended the run."""
+    return isinstance(exc, openai.APIConnectionError) and _progress.received > 0
+
+
+class StreamingChatOpenAI(ChatOpenAI):
+    """ChatOpenAI whose streamed reply is retried whole when it breaks off midway.
+
+    The chunks are held until the reply is complete (nothing here shows tokens as they come), so a
+    retried reply never mixes with the pieces of the one that broke off. The retry is inside the call,
+    after LangChain's cache lookup, so a replayed run looks up each prompt as often as the original did.
+    """
+
+    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        received: list[ChatGenerationChunk] = []
+        retrying = Retrying(
+            stop=stop_after_attempt(1 + CLIENT_RETRIES),
+            retry=retry_if_exception(_broke_off_midway),
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                received.clear()
+                _progress.received = 0
+                for chunk in super()._stream(*args, **kwargs):
+                    received.append(chunk)
+                    _progress.received += 1
+        yield from received
+
+
+def _openai_compatible(
+    name: str,
+    base_url: str,
+    config: ModelConfig,
+    api_key: str,
+    sample: int = 0,
+    stop: list[str] | None = None,
+) -> BaseChatModel:
+    return StreamingChatOpenAI(
         model=name,
         base_url=base_url,
         api_key=api_key,
@@ -181,6 +236,13 @@ def _openai_compatible(
         # seed k, independent of call order (parallel cells, Ray) and replayable; generator call s + 1
         # of a run (ChatModels.generator_for_call) adds s * CALL_SEED_STRIDE.
         seed=config.replicate + sample * CALL_SEED_STRIDE,
+        # Streamed, the timeout bounds each wait for the next piece of the reply, not the whole reply: on
+        # a busy machine a first call ran 748 s, the client gave up on it while the server was still
+        # writing, and its retry made the server start the reply again. Servers that stream usage say so
+        # at the end (stream_usage); llama-cpp-python's does not, so its tokens are counted here.
+        streaming=True,
+        stream_usage=True,
         timeout=config.timeout_s,
         max_retries=CLIENT_RETRIES,
+        stop=stop,
     )

@@ -10,7 +10,8 @@ time a run sends the same prompt gets the n-th stored reply, so repeated prompts
 as they are without the cache, and a replay follows the original run step by step.
 
 Values are reply text and usage as JSON (not LangChain's serialization, so entries outlive library
-upgrades). Usage is replayed as recorded: a replay's token counts and budgets match the original run.
+upgrades), with the reply's finish reason, so a replayed cut-off reply is handled as the original was.
+Usage is replayed as recorded: a replay's token counts and budgets match the original run.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ def cache_file(configured: str | None) -> Path:
 
 
 REPLAYED = "ibl_replayed"  # response_metadata flag of a reply served from the cache
+# Why the reply ended, stored beside its usage (replies stored before it was kept replay without it)
+FINISH_REASON = "finish_reason"
 SCHEMA = "create table if not exists replies (key text primary key, text text not null, usage text)"
 
 
@@ -76,8 +79,10 @@ class ReplyCache(BaseCache):
             row = db.execute("select text, usage from replies where key = ?", (key,)).fetchone()
         if row is None:
             return None
-        usage = json.loads(row[1]) if row[1] else None
-        message = AIMessage(content=row[0], usage_metadata=usage, response_metadata={REPLAYED: True})
+        stored = json.loads(row[1]) if row[1] else {}
+        finish = stored.pop(FINISH_REASON, None)
+        metadata = {REPLAYED: True, **({FINISH_REASON: finish} if finish else {})}
+        message = AIMessage(content=row[0], usage_metadata=stored or None, response_metadata=metadata)
         return [ChatGeneration(message=message)]
 
     def update(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
@@ -87,13 +92,15 @@ class ReplyCache(BaseCache):
         generation = return_val[0] if return_val else None
         if not isinstance(generation, ChatGeneration) or not isinstance(generation.message, AIMessage):
             return
-        usage = generation.message.usage_metadata
+        stored: dict[str, Any] = dict(generation.message.usage_metadata or {})
+        if finish := generation.message.response_metadata.get(FINISH_REASON):
+            stored[FINISH_REASON] = finish
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(self.path)) as db, db:
             db.execute(SCHEMA)
             db.execute(
                 "insert or replace into replies values (?, ?, ?)",
-                (key, generation.text, json.dumps(dict(usage)) if usage else None),
+                (key, generation.text, json.dumps(stored) if stored else None),
             )
 
     def clear(self, **kwargs: Any) -> None:

@@ -18,6 +18,7 @@ class OutcomeKind(StrEnum):
 
     OK = "ok"
     SYNTAX_ERROR = "syntax_error"
+    REPLY_CUT_OFF = "reply_cut_off"  # the reply cap ended the code before it was complete; never run
     CONTRACT_ERROR = "contract_error"
     FORBIDDEN_IMPORT = "forbidden_import"
     IMPORT_ERROR = "import_error"

@@ -30,6 +30,7 @@ class ScriptedChatModel(BaseChatModel):
     prompts: list[str] = Field(default_factory=list)
     prompt_tokens: int = 100
     completion_tokens: int = 50
+    finish_reason: str = "stop"  # "length": every reply stopped at the reply cap
 
     @property
     def _llm_type(self) -> str:
@@ -47,7 +48,10 @@ class ScriptedChatModel(BaseChatModel):
             "output_tokens": self.completion_tokens,
             "total_tokens": self.prompt_tokens + self.completion_tokens,
         }
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text, usage_metadata=usage))])
+        message = AIMessage(
+            content=text, usage_metadata=usage, response_metadata={"finish_reason": self.finish_reason}
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])
 
 
 def fenced(code: str) -> str:

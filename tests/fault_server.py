@@ -1,9 +1,11 @@
 """A fault-injecting OpenAI-compatible chat server: real HTTP on 127.0.0.1, scripted per request.
 
 Each request takes the next entry of ``script``; when the script is used up, ``default`` answers. An
-entry is a fault name from ``FAULTS`` or the text of a good reply. Good replies carry ``usage`` with
-fixed token counts so budget arithmetic in tests is exact. Every request is recorded (arrival time and
-JSON body) so tests count attempts at the server, where retries of every layer add up.
+entry is a fault name from ``FAULTS`` or the text of a good reply (prefixed ``TRICKLE`` or ``LENGTH`` to
+change how it arrives). Streamed requests (``"stream": true``) get server-sent events. Good replies
+carry ``usage`` with fixed token counts so budget arithmetic in tests is exact. Every request is
+recorded (arrival time and JSON body) so tests count attempts at the server, where retries of every
+layer add up.
 """
 
 from __future__ import annotations
@@ -27,7 +29,15 @@ RATE_LIMIT = "rate_limit"  # 429 with Retry-After: RETRY_AFTER_S
 SERVER_ERROR = "server_error"  # 500
 HANG = "hang"  # no answer until the server stops: longer than any client timeout in the tests
 TRUNCATED = "truncated"  # 200 whose body stops halfway (Content-Length promises more)
-FAULTS = (RATE_LIMIT, SERVER_ERROR, HANG, TRUNCATED)
+STALL = "stall"  # a streamed reply that starts, then sends nothing more until the server stops
+FAULTS = (RATE_LIMIT, SERVER_ERROR, HANG, TRUNCATED, STALL)
+# A good reply the server streams piece by piece with this much silence between pieces (below the
+# client's timeout, so the call succeeds however long the whole reply takes): "trickle:<reply text>".
+TRICKLE = "trickle:"
+TRICKLE_PIECES = 5
+TRICKLE_GAP_S = 0.6
+# A good reply that stopped at the reply cap (finish_reason "length"): "length:<reply text>".
+LENGTH = "length:"
 RETRY_AFTER_S = 2
 PROMPT_TOKENS = 100
 COMPLETION_TOKENS = 50
@@ -93,6 +103,21 @@ def completion(text: str, model: str) -> dict[str, Any]:
     }
 
 
+def stream_events(text: str, model: str, finish_reason: str, pieces: int) -> list[bytes]:
+    """The server-sent events of a streamed chat completion: ``text`` in ``pieces`` deltas, the finish
+    reason, the usage (what OpenAI sends when asked with stream_options.include_usage) and [DONE]."""
+    size = max(1, -(-len(text) // pieces))
+    chunks: list[dict[str, Any]] = [
+        {"choices": [{"index": 0, "delta": {"content": text[i : i + size]}, "finish_reason": None}]}
+        for i in range(0, len(text), size)
+    ]
+    chunks.append({"choices": [{"index": 0, "delta": {}, "finish_reason": finish_reason}]})
+    chunks.append({"choices": [], "usage": completion(text, model)["usage"]})
+    head = {"id": "chatcmpl-fault", "object": "chat.completion.chunk", "created": 0, "model": model}
+    events = [b"data: " + json.dumps({**head, **chunk}).encode() + b"\n\n" for chunk in chunks]
+    return [*events, b"data: [DONE]\n\n"]
+
+
 def _handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -111,8 +136,14 @@ def _handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
                 self._send(429, {"error": {"message": "slow down", "type": "rate_limit"}}, RETRY_AFTER_S)
             elif entry == SERVER_ERROR:
                 self._send(500, {"error": {"message": "injected fault", "type": "server_error"}})
-            elif entry == TRUNCATED:
-                data = json.dumps(completion("cut", body.get("model", ""))).encode()
+            elif not body.get("stream"):
+                self._answer_whole(entry, body.get("model", ""))
+            else:
+                self._answer_streamed(entry, body.get("model", ""))
+
+        def _answer_whole(self, entry: str, model: str) -> None:
+            if entry == TRUNCATED:
+                data = json.dumps(completion("cut", model)).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
@@ -120,7 +151,33 @@ def _handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(data[: len(data) // 2])
                 self.close_connection = True
             else:
-                self._send(200, completion(entry, body.get("model", "")))
+                text = entry.removeprefix(TRICKLE).removeprefix(LENGTH)
+                reply = completion(text, model)
+                reply["choices"][0]["finish_reason"] = "length" if entry.startswith(LENGTH) else "stop"
+                self._send(200, reply)
+
+        def _answer_streamed(self, entry: str, model: str) -> None:
+            text = "cut" if entry in (TRUNCATED, STALL) else entry.removeprefix(TRICKLE).removeprefix(LENGTH)
+            finish = "length" if entry.startswith(LENGTH) else "stop"
+            pieces = TRICKLE_PIECES if entry.startswith(TRICKLE) else 2
+            events = stream_events(text, model, finish, pieces)
+            data = b"".join(events)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if entry in (TRUNCATED, STALL):  # the first piece, then a dropped connection or silence
+                self.wfile.write(events[0])
+                self.wfile.flush()
+                if entry == STALL:
+                    server.hang()
+                self.close_connection = True
+                return
+            for event in events:
+                self.wfile.write(event)
+                self.wfile.flush()
+                if entry.startswith(TRICKLE):
+                    time.sleep(TRICKLE_GAP_S)
 
         def _send(self, status: int, payload: dict[str, Any], retry_after: int | None = None) -> None:
             data = json.dumps(payload).encode()

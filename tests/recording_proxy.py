@@ -69,13 +69,14 @@ def _handler(proxy: RecordingProxy) -> type[BaseHTTPRequestHandler]:
             try:
                 with urllib.request.urlopen(request, timeout=900) as response:
                     status, reply = response.status, response.read()
+                    kind = response.headers.get("Content-Type", "application/json")
             except urllib.error.HTTPError as error:
-                status, reply = error.code, error.read()
+                status, reply, kind = error.code, error.read(), "application/json"
             except OSError:
                 return  # the client went away (killed); nothing to answer
             try:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", kind)  # a streamed reply is passed on whole
                 self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
                 self.wfile.write(reply)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from pathlib import Path
 
 from ibl_agents.chat import ask
@@ -28,6 +29,24 @@ def test_repeated_prompt_stays_a_fresh_sample_and_replays_in_order(tmp_path: Pat
     assert [r.replayed for r in replies] == [1, 1]
     assert (replies[0].prompt_tokens, replies[0].completion_tokens, replies[0].estimated) == (100, 50, False)
     assert ask(replay, "same").text == "first" and replay.prompts == ["same"]  # a third ask is new
+
+
+def test_a_cut_off_reply_replays_cut_off_and_an_old_entry_replays_whole(tmp_path: Path) -> None:
+    path = tmp_path / "responses.sqlite"
+    original = ScriptedChatModel(script=["def predict(df):\n    return ("], finish_reason="length")
+    original.cache = ReplyCache(path, IDENTITY)
+    assert ask(original, "p").cut_off
+    replay = scripted(path)
+    again = ask(replay, "p")
+    assert again.cut_off and again.replayed and (again.prompt_tokens, again.completion_tokens) == (100, 50)
+    # entries stored before finish reasons were kept hold usage only: they replay as complete replies
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "update replies set usage = ?",
+            (json.dumps({"input_tokens": 1, "output_tokens": 2, "total_tokens": 3}),),
+        )
+    old = ask(scripted(path), "p")
+    assert not old.cut_off and old.replayed and (old.prompt_tokens, old.completion_tokens) == (1, 2)
 
 
 def test_replicate_and_parameters_are_part_of_the_key(tmp_path: Path) -> None:

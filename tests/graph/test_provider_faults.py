@@ -14,14 +14,20 @@ import pytest
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from ibl_agents.chat import CODE_REMINDER
+from ibl_agents.generator import SHORTER_CODE
 from ibl_agents.providers import CALL_SEED_STRIDE, CLIENT_RETRIES
 from tests.fakes import fenced
 from tests.fault_server import (
     CLIENT_TIMEOUT_S,
     HANG,
+    LENGTH,
     RATE_LIMIT,
     RETRY_AFTER_S,
     SERVER_ERROR,
+    STALL,
+    TRICKLE,
+    TRICKLE_GAP_S,
+    TRICKLE_PIECES,
     TRUNCATED,
     run_against,
 )
@@ -110,3 +116,60 @@ def test_every_generator_call_draws_with_a_seed_of_its_own(
     run_against(fault_server, tmp_path, signal_frame, docker_executor, replicate=2, max_iters=2)
     seeds = [r.body["seed"] for r in fault_server.requests]
     assert seeds == [2, 2, 2 + CALL_SEED_STRIDE]  # generate, critique (the run's seed), generate
+
+
+def test_a_slow_reply_is_waited_for_and_a_silent_one_is_retried(
+    tmp_path, signal_frame, docker_executor, fault_server
+) -> None:
+    fault_server.default = PERFECT
+    fault_server.script = [TRICKLE + PERFECT, STALL, "- keep x1"]
+    summary = run_against(fault_server, tmp_path, signal_frame, docker_executor, max_iters=2)
+
+    assert summary.ok and [c["kind"] for c in summary.candidates] == ["ok", "ok"]
+    requests = fault_server.requests
+    # The trickled reply took longer than the client's timeout in all, with no gap that long: one request.
+    assert TRICKLE_PIECES * TRICKLE_GAP_S > 2 * CLIENT_TIMEOUT_S > 2 * TRICKLE_GAP_S
+    assert requests[1].at - requests[0].at >= TRICKLE_PIECES * TRICKLE_GAP_S
+    # The critic's reply stalled after its first piece and was asked again once, at the timeout.
+    assert len(requests) == 4 and requests[2].at - requests[1].at >= CLIENT_TIMEOUT_S
+    assert requests[2].prompt == requests[1].prompt
+    assert summary.tokens_used == 450 and not summary.tokens_estimated
+
+
+def test_a_stream_that_keeps_breaking_off_fails_after_the_client_retries(
+    tmp_path, signal_frame, docker_executor, fault_server
+) -> None:
+    fault_server.default = TRUNCATED
+    summary = run_against(fault_server, tmp_path, signal_frame, docker_executor, max_iters=1)
+    assert summary.stop_reason == "provider_error" and not summary.ok
+    assert len(fault_server.requests) == 1 + CLIENT_RETRIES
+
+
+CUT_CODE = "```python\nimport numpy as np\n\ndef predict(df):\n    return np.where(df['x1'] > 0,"
+
+
+def test_a_cut_off_reply_is_asked_for_shorter_code_and_scored_as_cut_off(
+    tmp_path, signal_frame, docker_executor, fault_server
+) -> None:
+    fault_server.default = "- keep x1"
+    fault_server.script = [LENGTH + CUT_CODE, LENGTH + CUT_CODE, "- keep x1", LENGTH + CUT_CODE, PERFECT]
+    summary = run_against(fault_server, tmp_path, signal_frame, docker_executor, max_iters=2)
+
+    first = summary.candidates[0]
+    assert first["kind"] == "reply_cut_off" and first["cut_off"] and first["score"] is None
+    requests = fault_server.requests
+    assert requests[1].prompt == requests[0].prompt + SHORTER_CODE
+    # The cut-off candidate went to the critic, not to a fix prompt that draws the same fragment again.
+    assert "The code:" in requests[2].prompt and "fix" not in summary.candidates[1].get("aids", [])
+    # The second candidate's first reply was cut off too, and the shorter one was complete.
+    assert requests[4].prompt.endswith(SHORTER_CODE) and summary.candidates[1]["kind"] == "ok"
+    assert [c["tokens"] for c in summary.candidates] == [300, 300]
+
+
+def test_a_cut_off_reply_is_scored_as_written_under_cut_off_score(
+    tmp_path, signal_frame, docker_executor, fault_server
+) -> None:
+    fault_server.default = "- keep x1"
+    fault_server.script = [LENGTH + CUT_CODE]
+    summary = run_against(fault_server, tmp_path, signal_frame, docker_executor, max_iters=1, cut_off="score")
+    assert summary.candidates[0]["kind"] == "syntax_error" and len(fault_server.requests) == 1
