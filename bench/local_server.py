@@ -9,9 +9,11 @@ request, RAM prompt cache). Printed:
 2. whole runs at temperature 0 without the reply cache (the README's main job, and a refine run on the
    paper's moons split), old and new: wall time, new / old, whether every candidate's code and reply
    came out the same, and the server's prefix-cache hit per call (prompt tokens it did not evaluate);
-3. the new tuning's run again beside one CPU-bound process: busy / quiet.
+3. the new tuning's run again beside one CPU-bound process: busy / quiet;
+4. what asking for bare code would save: the main job's generator prompts sent again with and without
+   ``BARE_CODE`` appended (reply tokens and seconds; a measurement, not something the generator asks).
 
-    python bench/local_server.py [--max-iters 4] [--skip-busy-old]
+    python bench/local_server.py [--max-iters 4] [--skip-busy-old] [--keep DIR]
 
 Run it alone: any other CPU-heavy process on the machine is exactly what it measures.
 """
@@ -50,6 +52,9 @@ HIT = re.compile(r"(\d+) prefix-match hit, remaining (\d+) prompt tokens to eval
 SERVER_LOG = re.compile(r"\(log: (\S+)\)")
 OLD = {"local_threads": usable_cpus(), "local_prompt_cache_mb": 0}
 NEW: dict[str, int] = {}
+
+
+BARE_CODE = "\n\nWrite the code only: no docstrings, no comments."
 
 
 @contextmanager
@@ -98,6 +103,7 @@ class Run:
     wall_s: float
     codes: list[str]
     replies: list[str]
+    prompts: list[str]
     hits: list[tuple[int, int]]  # (prompt tokens reused, prompt tokens evaluated) per call
 
 
@@ -120,8 +126,38 @@ def whole_run(job: list[str], models: dict[str, int], busy: bool, max_iters: int
         wall_s,
         [path.with_name(path.name.replace(".reply.txt", ".py")).read_text() for path in candidates],
         [path.read_text() for path in candidates],
+        [path.with_name(path.name.replace(".reply.txt", ".prompt.txt")).read_text() for path in candidates],
         [(int(reused), int(evaluated)) for reused, evaluated in HIT.findall(log)],
     )
+
+
+def bare_code_savings(prompts: list[str], log_dir: Path) -> str:
+    """Reply tokens and seconds for each prompt as it is, then with BARE_CODE appended."""
+    with LocalModelServer(ensure_model(DEFAULT_MODEL), log_dir=log_dir, log=lambda _: None) as server:
+        chat = ChatOpenAI(
+            base_url=server.base_url, api_key="sk-local", model=server.model_name, temperature=0
+        )
+        chat = chat.bind(extra_body={"max_tokens": 768}, stop=["\n```\n"])
+        totals = {"as is": [0, 0.0], "bare": [0, 0.0]}
+        for prompt in prompts:
+            for name, text in (("as is", prompt), ("bare", prompt + BARE_CODE)):
+                began = time.monotonic()
+                reply = chat.invoke(text)
+                totals[name][0] += (reply.usage_metadata or {}).get("output_tokens", 0)
+                totals[name][1] += time.monotonic() - began
+    (tokens, seconds), (bare_tokens, bare_seconds) = totals["as is"], totals["bare"]
+    return (
+        f"{len(prompts)} prompts: as is {tokens} reply tokens in {seconds:.0f} s, bare {bare_tokens} in"
+        f" {bare_seconds:.0f} s (bare / as is: tokens {bare_tokens / max(tokens, 1):.2f})"
+    )
+
+
+def first_difference(old: Run, new: Run) -> str:
+    """Where the two runs' replies part, if they do."""
+    for number, (before, after) in enumerate(zip(old.replies, new.replies, strict=False), start=1):
+        if before != after:
+            return f" (first different reply: candidate {number})"
+    return ""
 
 
 def hit_rates(run: Run) -> str:
@@ -136,9 +172,11 @@ def main() -> None:
     parser.add_argument(
         "--skip-busy-old", action="store_true", help="leave out the old tuning's busy request (minutes)"
     )
+    parser.add_argument("--keep", type=Path, help="keep the runs (and server logs) in this folder")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ibl-bench-") as scratch:
-        work = Path(scratch)
+        work = args.keep or Path(scratch)
+        work.mkdir(parents=True, exist_ok=True)
         print(f"1. one request, {usable_cpus()} usable CPUs", flush=True)
         tunings = {"old": ServerTuning(threads=usable_cpus(), prompt_cache_mb=0), "new": ServerTuning()}
         for name, tuning in tunings.items():
@@ -159,7 +197,7 @@ def main() -> None:
             ratio = new.wall_s / old.wall_s
             print(f"   {job_name}: old {old.wall_s:.0f} s, new {new.wall_s:.0f} s, new/old {ratio:.2f}")
             same = f"same code models: {old.codes == new.codes} ({len(new.codes)} candidates)"
-            print(f"      {same}, same replies: {old.replies == new.replies}")
+            print(f"      {same}, same replies: {old.replies == new.replies}{first_difference(old, new)}")
             print(f"      prefix reused per call: old {hit_rates(old)} | new {hit_rates(new)}", flush=True)
             if job_name == "README main job":
                 busy = whole_run(job, NEW, True, args.max_iters, work)

@@ -4,9 +4,10 @@ ggml's threads meet at a barrier after every operation and spin while they wait,
 shares its core with another CPU-bound process holds up all the others. On 2 cores with one such process
 beside it (bench/local_server.py), 2 threads generated 0.29 tokens/s and evaluated prompts at 19.5
 tokens/s, where 1 thread did 15.4 and 32.2; on a quiet machine 2 threads are the faster (23.7 and 67.7).
-No fixed count is right for both, so before each request this counts the processes running besides the
-server and uses the CPUs they leave (at least one). A competitor that starts during a reply is not
-seen until the next request.
+No fixed count is right for both, so before each request this watches the machine for a quarter second
+and uses as many threads as CPUs stood idle (at least one). A competitor that starts during a reply is
+not seen until the next request; on a host with more CPUs than this process may use, idle CPUs it
+cannot use still count.
 
 Loaded into the server process by ``server_guard.py`` (by file path: importing ``ibl_agents`` would
 load LangChain there) when ``ADAPTIVE_THREADS`` is set to the most threads to use.
@@ -14,31 +15,43 @@ load LangChain there) when ``ADAPTIVE_THREADS`` is set to the most threads to us
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
 ADAPTIVE_THREADS = "IBL_ADAPTIVE_THREADS"  # environment variable: the most threads a request may use
-SAMPLES = 5
-SAMPLE_GAP_S = 0.01
+WINDOW_S = 0.25  # how long the machine is watched before a request: a container start is a shorter burst
 
 
-def running_elsewhere() -> int:
-    """Processes (threads) running or runnable besides the one asking, the fewest of a few samples: a
-    process that keeps a CPU busy shows in each, one that only passes by (the client's own) does not."""
-    counts = []
-    for _ in range(SAMPLES):
-        with open("/proc/stat", encoding="ascii") as stat:
-            running = next(int(line.split()[1]) for line in stat if line.startswith("procs_running"))
-        counts.append(running - 1)
-        time.sleep(SAMPLE_GAP_S)
-    return max(0, min(counts))
+def idle_cpus(window_s: float = WINDOW_S) -> float:
+    """How many CPUs' worth of time went idle over ``window_s``, by the kernel's counters in /proc/stat.
+
+    A process that keeps a CPU busy takes a whole one off; a short burst (the sandbox launching its next
+    container as the model call starts) takes a fraction, which rounds away. Counting running processes
+    instead caught such bursts and halved the threads of a call on a quiet machine.
+    """
+    before = _cpu_times()
+    time.sleep(window_s)
+    after = _cpu_times()
+    busy, idle = (a - b for a, b in zip(after, before, strict=True))
+    return _cpus_on_host() * idle / max(busy + idle, 1)
+
+
+def _cpu_times() -> tuple[int, int]:
+    """(busy, idle) jiffies of all CPUs so far."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:9]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, idle
+
+
+def _cpus_on_host() -> int:
+    with open("/proc/stat", encoding="ascii") as stat:
+        return sum(1 for line in stat if line.startswith("cpu") and line[3].isdigit())
 
 
 def threads_for_now(most: int) -> int:
-    """The CPUs the other running processes leave free, between 1 and ``most``."""
-    free = len(os.sched_getaffinity(0)) - running_elsewhere()
-    return max(1, min(most, free))
+    """The CPUs other processes leave idle, rounded, between 1 and ``most``."""
+    return max(1, min(most, round(idle_cpus())))
 
 
 def install(most: int) -> None:

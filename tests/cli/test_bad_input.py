@@ -114,3 +114,17 @@ def test_model_server_failing_to_start(tmp_path: Path, sandbox_image: str) -> No
 )
 def test_bad_scaffold_flags(tmp_path: Path, flags: tuple[str, ...], phrase: str) -> None:
     assert_clean_failure(run_moons(tmp_path, *flags), tmp_path, phrase)
+
+
+@pytest.mark.parametrize(
+    ("config", "phrase"),
+    [
+        ('[loop]\ncut_off = "truncate"\n', "loop.cut_off must be one of shorter, score"),
+        ("[models]\nlocal_threads = 0\n", "models.local_threads must be >= 1 (unset: chosen per request)"),
+        ("[models]\nlocal_prompt_cache_mb = -1\n", "models.local_prompt_cache_mb must be >= 0 (0: off)"),
+        ("[models]\ntimeout_s = 0\n", "models.timeout_s must be > 0"),
+    ],
+)
+def test_bad_model_server_and_cut_off_settings(tmp_path: Path, config: str, phrase: str) -> None:
+    settings = write(tmp_path, "settings.toml", config)
+    assert_clean_failure(run_moons(tmp_path, "--config", str(settings)), tmp_path, phrase)
