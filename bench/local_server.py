@@ -205,6 +205,7 @@ def main() -> None:
                 print(
                     f", busy/quiet speed {new.wall_s / busy.wall_s:.2f}, same code: {busy.codes == new.codes}"
                 )
+                print(f"4. bare code, {bare_code_savings(new.prompts, work)}", flush=True)
 
 
 if __name__ == "__main__":

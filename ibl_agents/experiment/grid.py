@@ -25,6 +25,7 @@ from ibl_agents.experiment.config import DatasetSpec, ExperimentConfig, NamedSet
 
 SECTIONS = ("data", "models", "loop", "sandbox")
 REFINE_ONLY = ("feedback", "fix_failures", "explore")  # [loop] settings no other strategy reads
+SERVER_TUNING = ("local_threads", "local_prompt_cache_mb")  # [models] settings of the local server's CPU use
 ICL = "icl"  # the strategy name of ICL cells; reserved
 CellKind = Literal["code", "icl"]
 
@@ -50,6 +51,10 @@ class Cell:
         is stale, and resuming refuses to mix it in."""
         settings = {**self.config.to_json(), "runs_dir": None}
         del settings["checkpoint_db"]  # where checkpoints go decides nothing; older cells hashed without it
+        for key in SERVER_TUNING:  # how the local server spends CPU and memory decides no reply
+            del settings["models"][key]
+        if settings["loop"]["cut_off"] == "score":  # what cells did before the setting existed
+            del settings["loop"]["cut_off"]
         if self.kind == "icl" or self.config.loop.strategy != "refine":
             # Only refine reads these: a new feedback channel must not make best-of-n cells stale.
             settings["loop"] = {k: v for k, v in settings["loop"].items() if k not in REFINE_ONLY}

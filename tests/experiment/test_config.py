@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +88,31 @@ def test_settings_only_refine_reads_change_the_fingerprints_of_refine_cells_only
     after = fingerprints({"feedback": ["tracebacks", "critic"], "fix_failures": False, "explore": 2})
     changed = {strategy for cell, (strategy, fingerprint) in before.items() if after[cell][1] != fingerprint}
     assert changed == {"no-critic"}  # a refine arm: stale; one-shot and ICL cells are kept
+
+
+def test_server_tuning_leaves_cells_fresh_and_cut_off_score_hashes_as_before_it_existed() -> None:
+    def fingerprints(refine: dict[str, Any]) -> list[str]:
+        cells = expand(experiment_from_mapping(minimal(icl=False, refine=refine), base_dir=SPLITS))
+        return [cell.fingerprint() for cell in cells]
+
+    default = fingerprints({})
+    assert fingerprints({"models": {"local_threads": 1, "local_prompt_cache_mb": 0}}) == default
+    scored = fingerprints({"loop": {"cut_off": "score"}})
+    assert scored != default
+    # the cell as hashed before loop.cut_off existed: its settings without the key
+    cell = expand(
+        experiment_from_mapping(minimal(icl=False, refine={"loop": {"cut_off": "score"}}), base_dir=SPLITS)
+    )[0]
+    settings = {**cell.config.to_json(), "runs_dir": None}
+    del settings["checkpoint_db"]
+    for key in ("local_threads", "local_prompt_cache_mb"):
+        del settings["models"][key]
+    del settings["loop"]["cut_off"]
+    if cell.config.loop.strategy != "refine":
+        settings["loop"] = {
+            k: v for k, v in settings["loop"].items() if k not in ("feedback", "fix_failures", "explore")
+        }
+    assert scored[0] == hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
 
 
 @pytest.mark.parametrize(
