@@ -37,8 +37,7 @@ from sandbox.results import OutcomeKind
 
 SANDBOX_ATTEMPTS = 2
 CUT_OFF_MESSAGE = (
-    "the reply reached the reply cap (models.max_reply_tokens) before its code was complete, also when"
-    " asked for shorter code; it was not run"
+    "the reply reached the reply cap (models.max_reply_tokens) before its code was complete; it was not run"
 )
 T = TypeVar("T")
 
