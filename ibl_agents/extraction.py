@@ -37,12 +37,13 @@ def _bare_code(text: str) -> str | None:
     body = lines[start:]
     for end in range(len(body), 0, -1):
         candidate = "\n".join(body[:end]).rstrip()
-        if _parses(candidate):
+        if parses(candidate):
             return candidate + "\n"
     return "\n".join(body).rstrip() + "\n"
 
 
-def _parses(source: str) -> bool:
+def parses(source: str) -> bool:
+    """Whether ``source`` is valid Python (a reply cut off inside its code is not)."""
     try:
         ast.parse(source)
     except SyntaxError:

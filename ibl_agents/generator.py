@@ -24,7 +24,7 @@ from ibl_agents.columns_read import is_stated_assignment
 from ibl_agents.config import CutOffPolicy
 from ibl_agents.contract import ALLOWED_IMPORTS
 from ibl_agents.dataset import Dataset
-from ibl_agents.extraction import drop_example_usage, extract_code
+from ibl_agents.extraction import drop_example_usage, extract_code, parses
 from ibl_agents.prompting import render, render_section
 from ibl_agents.scaffold import AIDS
 from ibl_agents.serialize import describe_columns, sample_task_rows
@@ -319,10 +319,4 @@ def generate(
 
 def _incomplete(reply: ModelReply, code: str | None) -> bool:
     """The reply stopped at the cap before its code was whole (prose cut after whole code is fine)."""
-    if not reply.cut_off:
-        return False
-    try:
-        ast.parse(code or "")
-    except SyntaxError:
-        return True
-    return code is None
+    return reply.cut_off and (code is None or not parses(code))

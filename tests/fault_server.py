@@ -118,6 +118,14 @@ def stream_events(text: str, model: str, finish_reason: str, pieces: int) -> lis
     return [*events, b"data: [DONE]\n\n"]
 
 
+def _reply_text(entry: str) -> str:
+    return entry.removeprefix(TRICKLE).removeprefix(LENGTH)
+
+
+def _finish_reason(entry: str) -> str:
+    return "length" if entry.startswith(LENGTH) else "stop"
+
+
 def _handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -151,16 +159,14 @@ def _handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(data[: len(data) // 2])
                 self.close_connection = True
             else:
-                text = entry.removeprefix(TRICKLE).removeprefix(LENGTH)
-                reply = completion(text, model)
-                reply["choices"][0]["finish_reason"] = "length" if entry.startswith(LENGTH) else "stop"
+                reply = completion(_reply_text(entry), model)
+                reply["choices"][0]["finish_reason"] = _finish_reason(entry)
                 self._send(200, reply)
 
         def _answer_streamed(self, entry: str, model: str) -> None:
-            text = "cut" if entry in (TRUNCATED, STALL) else entry.removeprefix(TRICKLE).removeprefix(LENGTH)
-            finish = "length" if entry.startswith(LENGTH) else "stop"
+            text = "cut" if entry in (TRUNCATED, STALL) else _reply_text(entry)
             pieces = TRICKLE_PIECES if entry.startswith(TRICKLE) else 2
-            events = stream_events(text, model, finish, pieces)
+            events = stream_events(text, model, _finish_reason(entry), pieces)
             data = b"".join(events)
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
