@@ -19,9 +19,9 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from ibl_agents.dataset import load_dataset
-from ibl_agents.evaluation import evaluate_candidate
-from ibl_agents.splits import Splits
+from ibl_agents.data.dataset import load_dataset
+from ibl_agents.data.splits import Splits
+from ibl_agents.evaluation.evaluate import evaluate_candidate
 from sandbox.docker_executor import DockerExecutor
 from sandbox.image import ensure_image
 

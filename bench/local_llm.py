@@ -20,8 +20,8 @@ from pathlib import Path
 import pandas as pd
 from langchain_openai import ChatOpenAI
 
-from ibl_agents.local_model import BUNDLED_MODELS, ensure_model
-from ibl_agents.local_server import LocalModelServer, ServerTuning
+from ibl_agents.models.local.bundled import BUNDLED_MODELS, ensure_model
+from ibl_agents.models.local.server import LocalModelServer, ServerTuning
 
 TRAIN_CSV = (
     Path(__file__).resolve().parents[2] / "shared" / "data" / "iblm" / "splits" / "moon_3656_300_train.csv"

@@ -34,8 +34,8 @@ from pathlib import Path
 
 from langchain_openai import ChatOpenAI
 
-from ibl_agents.local_model import DEFAULT_MODEL, ensure_model
-from ibl_agents.local_server import LocalModelServer, ServerTuning, usable_cpus
+from ibl_agents.models.local.bundled import DEFAULT_MODEL, ensure_model
+from ibl_agents.models.local.server import LocalModelServer, ServerTuning, usable_cpus
 
 sys.path.insert(0, str(Path(__file__).parent))
 from local_llm import GENERATION, PROMPT_EVAL, moons_prompt

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from ibl_agents.config import RefineConfig
-from ibl_agents.dataset import Dataset
-from ibl_agents.providers import ChatModels
-from ibl_agents.splits import Splits
+from ibl_agents.data.dataset import Dataset
+from ibl_agents.data.splits import Splits
+from ibl_agents.models.providers import ChatModels
 from sandbox.executor import Executor
 
 

@@ -16,12 +16,8 @@ from langgraph.runtime import Runtime
 
 from graphs.context import RunContext
 from graphs.state import CandidateSummary, RefinementState
-from ibl_agents.artifacts import candidate_path, write_json, write_text
-from ibl_agents.chat import ModelReply
-from ibl_agents.critic import Evidence, critic_prompt, critique
-from ibl_agents.errors import ProviderError
-from ibl_agents.evaluation import Evaluation, evaluate_candidate
-from ibl_agents.generator import (
+from ibl_agents.agents.critic import Evidence, critic_prompt, critique
+from ibl_agents.agents.generator import (
     STATED_BY_PROMPT,
     BestSoFar,
     fix_prompt,
@@ -30,9 +26,13 @@ from ibl_agents.generator import (
     revise_prompt,
     train_constants,
 )
-from ibl_agents.pricing import price_of
-from ibl_agents.repairs import apply_repairs
-from ibl_agents.stopping import Progress, is_better, is_gain, stop_reason
+from ibl_agents.errors import ProviderError
+from ibl_agents.evaluation.evaluate import Evaluation, evaluate_candidate
+from ibl_agents.loop.artifacts import candidate_path, write_json, write_text
+from ibl_agents.loop.repairs import apply_repairs
+from ibl_agents.loop.stopping import Progress, is_better, is_gain, stop_reason
+from ibl_agents.models.chat import ModelReply
+from ibl_agents.models.pricing import price_of
 from sandbox.results import OutcomeKind
 
 SANDBOX_ATTEMPTS = 2

@@ -22,7 +22,7 @@ class CandidateSummary(TypedDict):
     code_chars: int
     tokens: int
     accepted: bool
-    repair: NotRequired[str]  # set when the harness repaired the LLM's code (ibl_agents.repairs)
+    repair: NotRequired[str]  # set when the harness repaired the LLM's code (ibl_agents.loop.repairs)
     aids: NotRequired[list[str]]  # scaffold aids that shaped it (ibl_agents.scaffold.AID_ACTIONS)
     defined_constants: NotRequired[list[str]]  # prompt constants the harness defined for its code
     cut_off: NotRequired[bool]  # the reply cap cut its code short (scored reply_cut_off, never run)

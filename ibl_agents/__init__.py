@@ -1,15 +1,19 @@
 """ibl-agents: LLM-written code models (Inductive-bias Learning), refined until they hold up.
 
 The public surface is ``__all__``; everything else may change between releases. Names are imported on
-first use (PEP 562): the CLI stays cheap to start, and ``graphs`` modules can import
-``ibl_agents.config`` without pulling in ``refine``, which imports them back (``langgraph dev`` loads
-``graphs/refinement.py`` first).
+first use (PEP 562), so the CLI stays cheap to start. The packages, in the loop's order, are listed in
+``ibl_agents/README.md``; the old flat module paths still import for one release (``moved.py``).
 """
 
 from importlib import import_module
 from typing import Any
 
+from ibl_agents import moved
+
+moved.install()
+
 _PUBLIC: dict[str, str] = {  # name -> module that defines it
+    "ChatModels": "ibl_agents.models.providers",
     "CodeModelError": "ibl_agents.errors",
     "ConfigError": "ibl_agents.errors",
     "DataConfig": "ibl_agents.config",
@@ -17,7 +21,7 @@ _PUBLIC: dict[str, str] = {  # name -> module that defines it
     "ExperimentConfig": "ibl_agents.experiment.config",
     "ExperimentError": "ibl_agents.errors",
     "ExperimentResult": "ibl_agents.experiment.runner",
-    "FileScore": "ibl_agents.score_file",
+    "FileScore": "ibl_agents.evaluation.standalone",
     "IBLClassifier": "ibl_agents.estimators",
     "IBLRegressor": "ibl_agents.estimators",
     "IblError": "ibl_agents.errors",
@@ -29,15 +33,15 @@ _PUBLIC: dict[str, str] = {  # name -> module that defines it
     "ProviderError": "ibl_agents.errors",
     "RefineConfig": "ibl_agents.config",
     "ResumeError": "ibl_agents.errors",
-    "RunSummary": "ibl_agents.refine",
+    "RunSummary": "ibl_agents.run.refine",
     "SandboxConfig": "ibl_agents.config",
     "build_report": "ibl_agents.report",
     "load_config_file": "ibl_agents.config",
     "load_experiment": "ibl_agents.experiment.config",
-    "refine": "ibl_agents.refine",
-    "resume": "ibl_agents.resume",
+    "refine": "ibl_agents.run.refine",
+    "resume": "ibl_agents.run.resume",
     "run_experiment": "ibl_agents.experiment.runner",
-    "score_file": "ibl_agents.score_file",
+    "score_file": "ibl_agents.evaluation.standalone",
 }
 __all__ = sorted(_PUBLIC)
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import tomllib
+import types
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from ibl_agents.errors import ConfigError
 from ibl_agents.scaffold import AIDS, DEFAULT_LEVEL, LABEL_AIDS, LEVELS, enabled_aids, scaffold_name
@@ -41,7 +42,7 @@ BASELINE_NAMES: tuple[str, ...] = (
     "linear_svm",
     "decision_tree",
     "gradient_boosting",
-)  # ibl_agents/baselines.py BASELINES (not imported here: it pulls in scikit-learn for every command)
+)  # ibl_agents/baselines/fit.py BASELINES (not imported here: it pulls in scikit-learn for every command)
 
 
 @dataclass
@@ -118,7 +119,7 @@ class LoopConfig:
     metric: str = "auto"  # selection metric (tasks.SELECTION_METRICS); auto: the task's default
     target_metric: float | None = None  # stop as soon as validation reaches this
     max_tokens_total: int | None = None
-    max_cost: float | None = None  # US dollars, from ibl_agents/pricing.py; every model needs a price
+    max_cost: float | None = None  # US dollars, from ibl_agents/models/pricing.py; every model needs a price
     max_wall_s: float | None = None
     # Token budget of the whole generator prompt (the row sample fills what the rest leaves); None: the
     # context window less the reply cap (RefineConfig.prompt_budget).
@@ -177,7 +178,7 @@ class RefineConfig:
     name: str = ""  # run name; defaults to the dataset file's stem
     runs_dir: str = "runs"
     # Where LangGraph checkpoints go: None is <run dir>/checkpoints.sqlite; a postgresql://user@host/db
-    # URL (no password: PGPASSWORD or ~/.pgpass) shares one database (ibl_agents/checkpoints.py).
+    # URL (no password: PGPASSWORD or ~/.pgpass) shares one database (ibl_agents/run/checkpoints.py).
     checkpoint_db: str | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -268,13 +269,16 @@ class RefineConfig:
 
 
 def _build(cls: type, values: dict[str, Any], where: str) -> Any:
-    """Instantiate a config dataclass, rejecting unknown keys with the list of allowed ones."""
+    """Instantiate a config dataclass, rejecting unknown keys with the list of allowed ones and values of
+    the wrong type with the setting's name (``max_iters = "5"`` used to escape as a TypeError, and
+    ``max_iters = 2.7`` silently ran 3 iterations)."""
     known = {f.name: f for f in fields(cls)}
     unknown = sorted(set(values) - set(known))
     if unknown:
         raise ConfigError(
             f"unknown key(s) {', '.join(unknown)} in [{where}]; allowed: {', '.join(sorted(known))}"
         )
+    hints = get_type_hints(cls)
     kwargs: dict[str, Any] = {}
     for name, value in values.items():
         sub = _SECTIONS.get(name) if cls is RefineConfig else None
@@ -282,8 +286,55 @@ def _build(cls: type, values: dict[str, Any], where: str) -> Any:
             if not isinstance(value, dict):
                 raise ConfigError(f"[{name}] must be a table of settings")
             value = _build(sub, value, name)
+        else:
+            setting = name if cls is RefineConfig else f"{where}.{name}"
+            kwargs[name] = _typed(value, hints[name], setting)
+            continue
         kwargs[name] = value
     return cls(**kwargs)
+
+
+_TYPE_WORDS = {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}
+_GIVEN = {**_TYPE_WORDS, bool: "a boolean", float: "a decimal number", list: "a list", dict: "a table"}
+
+
+def _typed(value: Any, hint: Any, setting: str) -> Any:
+    """``value`` if it has the type the setting declares (an int where a float is asked is widened),
+    else ConfigError naming the setting, the expected type and what was given."""
+    options = get_args(hint) if get_origin(hint) in (Union, types.UnionType) else (hint,)
+    if value is None and type(None) in options:
+        return None
+    for option in options:
+        if option is type(None):
+            continue
+        if get_origin(option) is Literal:
+            option = type(get_args(option)[0])  # the allowed values themselves are checked by validate()
+        if get_origin(option) is list:
+            (item,) = get_args(option)
+            if isinstance(value, list) and all(_is(element, item) for element in value):
+                return list(value)
+            continue
+        if _is(value, option):
+            return float(value) if option is float else value
+    wanted = " or ".join(_describe(option) for option in options if option is not type(None))
+    given = _GIVEN.get(type(value), type(value).__name__)
+    raise ConfigError(f"{setting} must be {wanted}, not {value!r} ({given})")
+
+
+def _is(value: Any, wanted: Any) -> bool:
+    if wanted is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if wanted is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, wanted)
+
+
+def _describe(option: Any) -> str:
+    if get_origin(option) is Literal:
+        return "one of " + ", ".join(map(str, get_args(option)))
+    if get_origin(option) is list:
+        return f"a list of {_describe(get_args(option)[0]).removeprefix('a ')}s"
+    return _TYPE_WORDS.get(option, getattr(option, "__name__", str(option)))
 
 
 _SECTIONS: dict[str, type] = {

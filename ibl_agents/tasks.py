@@ -6,7 +6,7 @@
   class probabilities per row, columns in that order (rows sum to 1).
 - ``regression``: a numeric target; one finite number per row.
 
-``task = "auto"`` reads the target column (``ibl_agents.target``): booleans, text, and whole numbers with
+``task = "auto"`` reads the target column (``ibl_agents.data.target``): booleans, text, and whole numbers with
 at most ``MAX_CLASSES`` distinct values are classes (2 -> binary, 3 or more -> multiclass); numbers with
 fractions, or more distinct whole numbers than that, are a regression target.
 

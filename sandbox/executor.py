@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol, Self, runtime_checkable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
 
 from sandbox.results import ExecutionResult
+
+if TYPE_CHECKING:  # annotations only: importing pandas here cost `ibl --help` 2 s (config imports this)
+    import pandas as pd
 
 
 @runtime_checkable  # isinstance-checkable, so `langgraph dev` can build a schema of RunContext

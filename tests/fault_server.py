@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from ibl_agents.config import ModelConfig, RefineConfig
-from ibl_agents.refine import RunSummary, refine
+from ibl_agents.run.refine import RunSummary, refine
 from sandbox.executor import Executor
 from tests.loopback_http import LoopbackServer
 

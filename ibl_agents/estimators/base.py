@@ -25,6 +25,7 @@ from rich.console import Console
 from sklearn.utils.validation import check_is_fitted
 
 from ibl_agents.config import RefineConfig
+from ibl_agents.data.target import prediction_meaning
 from ibl_agents.errors import NoValidModelError
 from ibl_agents.estimators.inputs import feature_frame, fitted_columns, generated_names, labeled_frame
 from ibl_agents.estimators.model_file import (
@@ -37,9 +38,8 @@ from ibl_agents.estimators.model_file import (
 )
 from ibl_agents.estimators.params import EstimatorParams, refine_config
 from ibl_agents.estimators.prediction import predict_in_sandbox
-from ibl_agents.progress import LiveProgress
-from ibl_agents.refine import RunSummary, refine
-from ibl_agents.target import prediction_meaning
+from ibl_agents.run.progress import LiveProgress
+from ibl_agents.run.refine import RunSummary, refine
 
 
 class IBLEstimator(EstimatorParams):

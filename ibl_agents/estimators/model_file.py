@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ibl_agents.artifacts import best_model_source, write_text
-from ibl_agents.contract import check_contract
+from ibl_agents.codemodel.contract import check_contract
 from ibl_agents.errors import CodeModelError, DataError
+from ibl_agents.loop.artifacts import best_model_source, write_text
 
 ESTIMATOR_KEY, COLUMNS_KEY, CLASSES_KEY = "estimator", "columns", "classes"
 

@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator
 
 from ibl_agents.config import RefineConfig, apply_overrides
 from ibl_agents.errors import ConfigError
-from ibl_agents.providers import ChatModels
+from ibl_agents.models.providers import ChatModels
 
 PARAM_FIELDS: dict[str, str] = {  # estimator parameter -> dotted RefineConfig field
     "model": "models.generator",

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ibl_agents.config import SandboxConfig
 from ibl_agents.errors import CodeModelError
-from ibl_agents.prediction_checks import check_predictions
+from ibl_agents.evaluation.gates import check_predictions
 from sandbox.backends import open_executor
 from sandbox.results import OutcomeKind
 

@@ -17,7 +17,7 @@ from ibl_agents.errors import ExperimentError, IblError
 from ibl_agents.experiment.grid import Cell
 from ibl_agents.experiment.icl_cell import run_icl
 from ibl_agents.experiment.store import cell_dir, mark_finished
-from ibl_agents.refine import refine
+from ibl_agents.run.refine import refine
 from sandbox.errors import SandboxError
 
 

@@ -4,7 +4,7 @@
 
     name: paper_moons                  # the directory is <runs_dir>/exp-<name>/
     replicates: 3                      # replicate k runs with models.replicate = k
-    baselines: [logistic_regression]   # default: every name in ibl_agents.baselines.BASELINE_NAMES
+    baselines: [logistic_regression]   # default: every name in ibl_agents.baselines.fit.BASELINE_NAMES
     datasets:
       - name: moons
         path: splits/moon_{seed}_300_train.csv   # any [data] setting of `ibl run --config`
@@ -42,7 +42,7 @@ import yaml
 from ibl_agents.config import BASELINE_NAMES, DataConfig, config_from_mapping
 from ibl_agents.errors import ConfigError
 from ibl_agents.experiment.generated import KINDS, ROWS, TARGET, GeneratedData
-from ibl_agents.published import check_published
+from ibl_agents.replicates.published import check_published
 
 TOP_LEVEL = ("name", "datasets", "models", "strategies", "replicates", "baselines", "icl", "refine")
 DATASET_KEYS = ("name", "seeds", "published", "generate", *(f.name for f in fields(DataConfig)))

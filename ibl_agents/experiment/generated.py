@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from sklearn.datasets import make_circles, make_moons
 
-from ibl_agents.artifacts import write_text
+from ibl_agents.loop.artifacts import write_text
 
 if TYPE_CHECKING:
     from ibl_agents.experiment.config import ExperimentConfig

@@ -17,10 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ibl_agents.artifacts import new_run_dir, write_json
 from ibl_agents.config import RefineConfig
-from ibl_agents.data_loading import prepare_data
-from ibl_agents.icl import icl_baseline
+from ibl_agents.data.prepare import prepare_data
+from ibl_agents.icl.baseline import icl_baseline
+from ibl_agents.loop.artifacts import new_run_dir, write_json
 
 
 def run_icl(config: RefineConfig, log: Callable[[str], None]) -> tuple[Path, dict[str, Any]]:

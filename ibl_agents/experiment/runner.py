@@ -23,14 +23,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
-from ibl_agents.data_loading import prepare_data
+from ibl_agents.data.prepare import prepare_data
 from ibl_agents.errors import ConfigError
 from ibl_agents.experiment.cell import CellOutcome, run_cell
 from ibl_agents.experiment.config import ExperimentConfig, describe, load_experiment
 from ibl_agents.experiment.generated import place_generated, write_generated
 from ibl_agents.experiment.grid import Cell, expand
 from ibl_agents.experiment.store import exclusive, experiment_dir, prepare
-from ibl_agents.providers import is_local, open_chat_models
+from ibl_agents.models.providers import is_local, open_chat_models
 
 ExecutorName = Literal["local", "ray"]
 EXECUTORS: tuple[str, ...] = ("local", "ray")

@@ -30,9 +30,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ibl_agents.artifacts import write_json, write_text
 from ibl_agents.errors import ConfigError
 from ibl_agents.experiment.grid import Cell
+from ibl_agents.loop.artifacts import write_json, write_text
 from sandbox.reaping import process_alive
 
 DONE_MARKER = "cell.json"

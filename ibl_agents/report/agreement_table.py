@@ -15,11 +15,16 @@ import math
 
 import pandas as pd
 
-from ibl_agents.agreement import class_agreement, column_overlap, label_agreement, score_correlation
-from ibl_agents.columns_read import columns_used
+from ibl_agents.codemodel.columns import columns_used
+from ibl_agents.replicates.agreement import (
+    class_agreement,
+    column_overlap,
+    label_agreement,
+    score_correlation,
+)
+from ibl_agents.replicates.summary import describe
 from ibl_agents.report.cells import CellRecord, ExperimentRecords
 from ibl_agents.report.grouping import grouped, key_columns
-from ibl_agents.stability import describe
 
 
 def agreement_table(records: ExperimentRecords) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ibl_agents.experiment.store import finished, read_plan
-from ibl_agents.split_statistics import Observation
+from ibl_agents.replicates.split_statistics import Observation
 
 SplitKey = tuple[str, int | None]  # (dataset, train_rows): seeds pool into one row of the tables
 HARNESS = "harness only: "  # names a harness-only model where a baseline's name goes
@@ -42,7 +42,7 @@ class CellRecord:
 
     def baseline_test(self, name: str) -> dict[str, float]:
         """Locked-test metrics of a baseline fitted in the same run, or with ``HARNESS`` before the name, of
-        a harness-only model (``ibl_agents.harness_only``: the scaffold's aids with no LLM)."""
+        a harness-only model (``ibl_agents.baselines.harness_only``: the scaffold's aids with no LLM)."""
         if name.startswith(HARNESS):
             harness = self.summary.get("harness_only", {})
             return dict(harness.get(name.removeprefix(HARNESS), {}).get("test") or {})

@@ -2,7 +2,7 @@
 
 For each dataset whose config entry has ``published:``, one block of rows per train size (our split seeds
 pooled, the published trials at the same seeds and size) and one for the whole dataset: the published row
-first, then ours per (model, strategy), all computed as ``published.py`` explains.
+first, then ours per (model, strategy), all computed as ``ibl_agents/replicates/published.py`` explains.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from ibl_agents.published import PublishedFigures, published_figures
+from ibl_agents.replicates.published import PublishedFigures, published_figures
+from ibl_agents.replicates.summary import CHANCE_SCORE, summarize_replicates
 from ibl_agents.report.cells import CellRecord, ExperimentRecords
-from ibl_agents.stability import CHANCE_SCORE, summarize_replicates
 
 ALL = "all"
 

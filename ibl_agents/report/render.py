@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ibl_agents.artifacts import write_text
+from ibl_agents.loop.artifacts import write_text
 from ibl_agents.report.sections import Section
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}

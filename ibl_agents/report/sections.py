@@ -136,7 +136,8 @@ def _attribution(records: ExperimentRecords) -> list[Section]:
             "What the LLM added",
             "Per row: the LLM's code model against the harness alone and against fair baselines, on the same"
             " splits. harness only = the full scaffold's constants and example term over every numeric column"
-            " with no LLM (ibl_agents/harness_only.py), fitted on the same shown rows; + region = that model"
+            " with no LLM (ibl_agents/baselines/harness_only.py), fitted on the same shown rows; + region ="
+            " that model"
             " with the harness's own error_region line. LR (shown) is fitted on the rows the LLM saw, LR (all"
             " labeled) on those plus the validation rows the loop selected on. Δ = LLM - reference, paired,"
             f" failures at chance; a Δ whose interval holds 0 means the harness or the baseline alone does as"

@@ -20,12 +20,12 @@ import math
 
 import pandas as pd
 
-from ibl_agents.baselines import ALL_LABELED
-from ibl_agents.harness_only import TEMPLATE, TEMPLATE_REGION
+from ibl_agents.baselines.fit import ALL_LABELED
+from ibl_agents.baselines.harness_only import TEMPLATE, TEMPLATE_REGION
+from ibl_agents.replicates.split_statistics import SplitComparison, compare_over_splits, summarize_over_splits
+from ibl_agents.replicates.summary import CHANCE_SCORE, describe, summarize_replicates
 from ibl_agents.report.cells import HARNESS, CellRecord, ExperimentRecords
 from ibl_agents.report.grouping import grouped, icl_for, key_columns, paired
-from ibl_agents.split_statistics import SplitComparison, compare_over_splits, summarize_over_splits
-from ibl_agents.stability import CHANCE_SCORE, describe, summarize_replicates
 
 BINARY_METRICS = ("auc", "accuracy")
 REFERENCE_BASELINE = "logistic_regression"  # the paper's comparison: a column of the main table

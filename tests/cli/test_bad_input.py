@@ -128,3 +128,22 @@ def test_bad_scaffold_flags(tmp_path: Path, flags: tuple[str, ...], phrase: str)
 def test_bad_model_server_and_cut_off_settings(tmp_path: Path, config: str, phrase: str) -> None:
     settings = write(tmp_path, "settings.toml", config)
     assert_clean_failure(run_moons(tmp_path, "--config", str(settings)), tmp_path, phrase)
+
+
+@pytest.mark.parametrize(
+    ("config", "phrase"),
+    [
+        ('[loop]\nmax_iters = "5"\n', "loop.max_iters must be a whole number, not '5' (a string)"),
+        ("[loop]\nmax_iters = 2.7\n", "loop.max_iters must be a whole number, not 2.7 (a decimal number)"),
+        ('[loop]\npatience = "three"\n', "loop.patience must be a whole number, not 'three' (a string)"),
+        ("[loop]\npatience = 3.5\n", "loop.patience must be a whole number, not 3.5 (a decimal number)"),
+        ('[models]\ntemperature = "hot"\n', "models.temperature must be a number, not 'hot' (a string)"),
+        ('[loop]\nfeedback = "critic"\n', "loop.feedback must be a list of strings, not 'critic' (a string)"),
+        ('[data]\ndrop_leaks = "yes"\n', "data.drop_leaks must be true or false, not 'yes' (a string)"),
+    ],
+)
+def test_config_values_of_the_wrong_type(tmp_path: Path, config: str, phrase: str) -> None:
+    """Checked on load, before any data is read: a wrong type used to escape as a traceback, and 2.7
+    iterations silently ran 3."""
+    settings = write(tmp_path, "settings.toml", config)
+    assert_clean_failure(run_moons(tmp_path, "--config", str(settings)), tmp_path, phrase)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ibl_agents.explain import explain, load_run_model
+from ibl_agents.inspection.explain import explain, load_run_model
 from sandbox.docker_executor import DockerExecutor
 from tests.fakes import ScriptedChatModel
 from tests.graph.test_refinement import PERFECT, _run

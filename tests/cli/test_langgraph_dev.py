@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ibl_agents.local_model import cache_dir
+from ibl_agents.models.local.bundled import cache_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGGRAPH = cache_dir() / "studio-venv" / "bin" / "langgraph"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ibl_agents.checkpoints import checked_checkpoint_db
 from ibl_agents.config import RefineConfig
 from ibl_agents.errors import ConfigError
+from ibl_agents.run.checkpoints import checked_checkpoint_db
 from tests.cli.test_bad_input import assert_clean_failure, run_moons
 
 

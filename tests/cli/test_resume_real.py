@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from ibl_agents.checkpoints import open_checkpointer, recorded_thread
-from ibl_agents.local_model import ensure_model
-from ibl_agents.local_server import LocalModelServer
+from ibl_agents.models.local.bundled import ensure_model
+from ibl_agents.models.local.server import LocalModelServer
+from ibl_agents.run.checkpoints import open_checkpointer, recorded_thread
 from tests.recording_proxy import RecordingProxy
 from tests.reference import SPLITS
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from ibl_agents.agreement import column_overlap, label_agreement, score_correlation
+from ibl_agents.replicates.agreement import column_overlap, label_agreement, score_correlation
 
 # Three replicates' scores on the same four test rows.
 A = [0.9, 0.2, 0.6, 0.4]  # labels 1 0 1 0

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ibl_agents.baselines import (
+from ibl_agents.baselines.fit import (
     BASELINES,
     all_labeled_predictions,
     baseline_metrics,
@@ -17,10 +17,10 @@ from ibl_agents.baselines import (
     logistic_regression,
 )
 from ibl_agents.config import BASELINE_NAMES, DataConfig
-from ibl_agents.data_loading import prepare_data
-from ibl_agents.dataset import Dataset, load_dataset
-from ibl_agents.scoring import metrics
-from ibl_agents.splits import Splits
+from ibl_agents.data.dataset import Dataset, load_dataset
+from ibl_agents.data.prepare import prepare_data
+from ibl_agents.data.splits import Splits
+from ibl_agents.evaluation.metrics import metrics
 from tests.reference import SPLITS
 
 ALL = list(BASELINES)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ibl_agents.columns_read import columns_read
-from ibl_agents.extraction import extract_code
+from ibl_agents.codemodel.columns import columns_read
+from ibl_agents.codemodel.extraction import extract_code
 from tests.reference import GPT4_TITANIC
 
 COLUMNS = ["age", "fare", "sex", "pclass", "deck", "values", "sin", "alive_yes"]

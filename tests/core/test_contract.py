@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ibl_agents.contract import check_contract
+from ibl_agents.codemodel.contract import check_contract
 from sandbox.results import OutcomeKind
 
 GOOD = "import numpy as np\nimport pandas as pd\n\ndef predict(df):\n    return np.full(len(df), 0.5)\n"

@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ibl_agents.audit import audit
 from ibl_agents.config import DataConfig
-from ibl_agents.data_loading import prepare_data
-from ibl_agents.dataset import load_dataset
+from ibl_agents.data.audit import audit
+from ibl_agents.data.dataset import load_dataset
+from ibl_agents.data.prepare import prepare_data
+from ibl_agents.data.splits import make_splits
 from ibl_agents.errors import DataError
-from ibl_agents.splits import make_splits
 from tests.reference import SPLITS
 
 

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ibl_agents.critic import Evidence
-from ibl_agents.dataset import load_dataset
-from ibl_agents.error_region import error_region_note, find_error_region
-from ibl_agents.evaluation import Evaluation
+from ibl_agents.agents.critic import Evidence
+from ibl_agents.data.dataset import load_dataset
+from ibl_agents.evaluation.evaluate import Evaluation
+from ibl_agents.feedback.error_region import error_region_note, find_error_region
 from sandbox.results import OutcomeKind
 
 GRID = np.linspace(-2, 2, 8)  # no row at x1 = 0, where the model says 0.5

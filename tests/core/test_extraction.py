@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from ibl_agents.extraction import drop_example_usage, extract_code
+from ibl_agents.codemodel.extraction import drop_example_usage, extract_code
 from tests.reference import GPT4_TITANIC as CORPUS
 
 CODE = "import numpy as np\n\ndef predict(df):\n    return np.zeros(len(df))\n"

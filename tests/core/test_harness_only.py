@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from scipy.special import expit, logit
 
-from ibl_agents.baselines import baseline_metrics
-from ibl_agents.dataset import Dataset, load_dataset
-from ibl_agents.harness_only import TEMPLATE, TEMPLATE_REGION, harness_only_predictions, template
-from ibl_agents.splits import Splits
+from ibl_agents.baselines.fit import baseline_metrics
+from ibl_agents.baselines.harness_only import TEMPLATE, TEMPLATE_REGION, harness_only_predictions, template
+from ibl_agents.data.dataset import Dataset, load_dataset
+from ibl_agents.data.splits import Splits
 
 GRID = np.linspace(-2, 2, 8)
 # x1 decides the label except in the box x1 <= -1 and x2 > 0 (8 of 64 rows), which is positive too.

@@ -14,12 +14,12 @@ import json
 import pandas as pd
 import pytest
 
-from ibl_agents.critic import Evidence, critic_prompt
-from ibl_agents.dataset import Dataset, load_dataset
-from ibl_agents.evaluation import Evaluation, evaluate_candidate
-from ibl_agents.generator import fix_prompt
-from ibl_agents.held_out_failures import withheld
-from ibl_agents.splits import Splits
+from ibl_agents.agents.critic import Evidence, critic_prompt
+from ibl_agents.agents.generator import fix_prompt
+from ibl_agents.data.dataset import Dataset, load_dataset
+from ibl_agents.data.splits import Splits
+from ibl_agents.evaluation.evaluate import Evaluation, evaluate_candidate
+from ibl_agents.evaluation.held_out_failures import withheld
 from sandbox.results import ExecutionResult, OutcomeKind
 from tests.fakes import InProcessExecutor
 

@@ -12,14 +12,14 @@ import pandas as pd
 import pytest
 
 from ibl_agents.config import ModelConfig
-from ibl_agents.dataset import Dataset, load_dataset
+from ibl_agents.data.dataset import Dataset, load_dataset
+from ibl_agents.data.splits import Splits
 from ibl_agents.errors import ConfigError
-from ibl_agents.icl import IclSettings, icl_baseline, run_icl
-from ibl_agents.icl_prompt import CHAT_TEMPLATE_TOKENS, ContextBudget, prompt_renderer, train_sample
-from ibl_agents.scoring import metrics
-from ibl_agents.serialize import sample_rows
-from ibl_agents.splits import Splits
-from ibl_agents.token_count import count_tokens
+from ibl_agents.evaluation.metrics import metrics
+from ibl_agents.icl.baseline import IclSettings, icl_baseline, run_icl
+from ibl_agents.icl.prompt import CHAT_TEMPLATE_TOKENS, ContextBudget, prompt_renderer, train_sample
+from ibl_agents.models.token_count import count_tokens
+from ibl_agents.prompts.rows import sample_rows
 from tests.fakes import ScriptedChatModel
 from tests.fault_server import FaultServer
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ibl_agents.icl_reply import parse_probabilities
+from ibl_agents.icl.reply import parse_probabilities
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import pytest
 
 PRELUDE = """
 import ctypes, os, signal, socket, threading, time
-from ibl_agents.interrupts import exit_cleanly_on_signals
+from ibl_agents.cli.interrupts import exit_cleanly_on_signals
 
 exit_cleanly_on_signals()
 server = socket.create_server(("127.0.0.1", 0))

@@ -8,10 +8,10 @@ import re
 import pandas as pd
 import pytest
 
-from ibl_agents.dataset import Dataset, load_dataset
-from ibl_agents.extraction import extract_code
-from ibl_agents.generator import train_constants
-from ibl_agents.memorisation import MemorisationReport, check_memorisation
+from ibl_agents.agents.generator import train_constants
+from ibl_agents.codemodel.extraction import extract_code
+from ibl_agents.data.dataset import Dataset, load_dataset
+from ibl_agents.inspection.memorisation import MemorisationReport, check_memorisation
 from tests.reference import GPT4_TITANIC, SPLITS
 
 TITANIC = load_dataset(SPLITS / "titanic_3656_300_train.csv", "survived")

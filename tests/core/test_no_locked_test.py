@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ibl_agents.baselines import BASELINES, baseline_predictions, baseline_scores
+from ibl_agents.baselines.fit import BASELINES, baseline_predictions, baseline_scores
 from ibl_agents.config import RefineConfig
-from ibl_agents.dataset import load_dataset
+from ibl_agents.data.dataset import load_dataset
+from ibl_agents.data.splits import make_splits
 from ibl_agents.errors import ConfigError
-from ibl_agents.splits import make_splits
 
 
 def _labels() -> pd.Series:

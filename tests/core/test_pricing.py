@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ibl_agents.errors import ConfigError
-from ibl_agents.pricing import Price, price_of, require_prices, unpriced
+from ibl_agents.models.pricing import Price, price_of, require_prices, unpriced
 
 
 def test_cost_per_million_tokens() -> None:

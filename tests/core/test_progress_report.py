@@ -8,8 +8,8 @@ from dataclasses import replace
 
 from rich.console import Console
 
-from ibl_agents.progress import print_report
-from ibl_agents.refine import RunSummary
+from ibl_agents.run.progress import print_report
+from ibl_agents.run.refine import RunSummary
 
 SCORES = {"validation": {"auc": 0.81, "accuracy": 0.7}, "test": {"auc": 0.82, "accuracy": 0.71}}
 ALL_LABELED = {"validation": {}, "test": {"auc": 0.93, "accuracy": 0.88}}

@@ -6,11 +6,11 @@ import re
 
 import pytest
 
+from ibl_agents.agents.generator import generator_prompt, train_constants, without_stated_constants
 from ibl_agents.config import RefineConfig
-from ibl_agents.dataset import load_dataset
+from ibl_agents.data.dataset import load_dataset
 from ibl_agents.errors import ConfigError
-from ibl_agents.generator import generator_prompt, train_constants, without_stated_constants
-from ibl_agents.token_count import count_tokens
+from ibl_agents.models.token_count import count_tokens
 from tests.reference import SPLITS
 
 

@@ -13,10 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ibl_agents.critic import Evidence, critic_prompt
-from ibl_agents.dataset import load_dataset
-from ibl_agents.evaluation import Evaluation
-from ibl_agents.generator import (
+from ibl_agents.agents.critic import Evidence, critic_prompt
+from ibl_agents.agents.generator import (
     HARNESS_CONSTANTS_MARK,
     BestSoFar,
     add_missing_constants,
@@ -26,8 +24,10 @@ from ibl_agents.generator import (
     train_constants,
     without_stated_constants,
 )
-from ibl_agents.icl_prompt import prompt_renderer, train_sample
-from ibl_agents.prompting import render
+from ibl_agents.data.dataset import load_dataset
+from ibl_agents.evaluation.evaluate import Evaluation
+from ibl_agents.icl.prompt import prompt_renderer, train_sample
+from ibl_agents.prompts.templates import render
 from sandbox.results import OutcomeKind
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -154,7 +154,7 @@ def test_constants_the_code_uses_but_did_not_copy_are_defined() -> None:
 
 
 def test_a_data_value_used_as_a_key_is_named() -> None:
-    from ibl_agents.diagnostics import diagnose
+    from ibl_agents.feedback.diagnostics import diagnose
 
     evaluation = Evaluation(OutcomeKind.RUNTIME_ERROR, "predict raised KeyError: np.float64(1.878)")
     notes = diagnose(evaluation, ["Feature_1"], "auc")

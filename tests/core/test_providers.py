@@ -8,7 +8,7 @@ import pytest
 
 from ibl_agents.config import ModelConfig
 from ibl_agents.errors import ConfigError, ProviderError
-from ibl_agents.providers import make_remote_model
+from ibl_agents.models.providers import make_remote_model
 
 
 def test_missing_api_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ibl_agents.contract import check_contract
-from ibl_agents.evaluation import Evaluation
-from ibl_agents.repairs import apply_repairs, inverted_source, ranks_backwards
+from ibl_agents.codemodel.contract import check_contract
+from ibl_agents.evaluation.evaluate import Evaluation
+from ibl_agents.loop.repairs import apply_repairs, inverted_source, ranks_backwards
 from sandbox.results import OutcomeKind
 
 BACKWARDS = "import numpy as np\n\ndef predict(df):\n    return 1 / (1 + np.exp(df['x1'].to_numpy()))\n"

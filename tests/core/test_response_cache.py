@@ -7,8 +7,8 @@ import json
 import sqlite3
 from pathlib import Path
 
-from ibl_agents.chat import ask
-from ibl_agents.response_cache import ModelIdentity, ReplyCache
+from ibl_agents.models.chat import ask
+from ibl_agents.models.response_cache import ModelIdentity, ReplyCache
 from tests.fakes import ScriptedChatModel
 
 IDENTITY = ModelIdentity("openai:x", "http://127.0.0.1:1/v1", 0.7, 768, replicate=0)

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ibl_agents.dataset import load_dataset
-from ibl_agents.evaluation import score_on_rows
-from ibl_agents.row_order import permutation, restored, shuffled
+from ibl_agents.data.dataset import load_dataset
+from ibl_agents.evaluation.evaluate import score_on_rows
+from ibl_agents.evaluation.row_order import permutation, restored, shuffled
 from sandbox.process_executor import ProcessExecutor
 from sandbox.results import ExecutionResult, OutcomeKind
 from tests.fakes import InProcessExecutor

@@ -9,12 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ibl_agents.config import PRESETS, RefineConfig, apply_overrides
-from ibl_agents.critic import Evidence
-from ibl_agents.dataset import load_dataset
-from ibl_agents.errors import ConfigError
-from ibl_agents.evaluation import Evaluation
-from ibl_agents.generator import (
+from ibl_agents.agents.critic import Evidence
+from ibl_agents.agents.generator import (
     BestSoFar,
     fix_prompt,
     generate,
@@ -22,6 +18,10 @@ from ibl_agents.generator import (
     revise_prompt,
     train_constants,
 )
+from ibl_agents.config import PRESETS, RefineConfig, apply_overrides
+from ibl_agents.data.dataset import load_dataset
+from ibl_agents.errors import ConfigError
+from ibl_agents.evaluation.evaluate import Evaluation
 from ibl_agents.scaffold import AIDS, LEVELS, enabled_aids, scaffold_name
 from sandbox.results import OutcomeKind
 from tests.core.test_prompts import _check

@@ -10,8 +10,8 @@ import pytest
 from scipy import stats
 from sklearn.metrics import roc_auc_score
 
-from ibl_agents import split_statistics
-from ibl_agents.split_statistics import (
+from ibl_agents.replicates import split_statistics
+from ibl_agents.replicates.split_statistics import (
     Observation,
     compare_over_splits,
     resampled_auc,

@@ -7,7 +7,7 @@ import math
 import pytest
 from scipy import stats
 
-from ibl_agents.stability import CHANCE_SCORE, compare_paired, describe, summarize_replicates
+from ibl_agents.replicates.summary import CHANCE_SCORE, compare_paired, describe, summarize_replicates
 
 # Two-sided 95 % Student-t quantiles t(0.975, df), as printed in any t-table.
 T_975 = {2: 4.302652729749464, 3: 3.182446305284263, 4: 2.776445105197799}

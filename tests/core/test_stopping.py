@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ibl_agents.config import LoopConfig
-from ibl_agents.stopping import Progress, is_better, is_gain, stop_reason
+from ibl_agents.loop.stopping import Progress, is_better, is_gain, stop_reason
 
 
 def progress(**overrides: object) -> Progress:

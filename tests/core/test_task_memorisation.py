@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ibl_agents.dataset import load_dataset
-from ibl_agents.generator import train_constants
-from ibl_agents.memorisation import check_memorisation
+from ibl_agents.agents.generator import train_constants
+from ibl_agents.data.dataset import load_dataset
+from ibl_agents.inspection.memorisation import check_memorisation
 
 RNG = np.random.default_rng(11)
 X1, X2 = RNG.uniform(0, 10, 60).round(3), RNG.uniform(0, 10, 60).round(3)

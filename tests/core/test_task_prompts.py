@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ibl_agents.critic import Evidence, critic_prompt
-from ibl_agents.dataset import Dataset, load_dataset
-from ibl_agents.evaluation import Evaluation
-from ibl_agents.generator import BestSoFar, generator_prompt, revise_prompt, train_constants
-from ibl_agents.prompting import render_section
+from ibl_agents.agents.critic import Evidence, critic_prompt
+from ibl_agents.agents.generator import BestSoFar, generator_prompt, revise_prompt, train_constants
+from ibl_agents.data.dataset import Dataset, load_dataset
+from ibl_agents.evaluation.evaluate import Evaluation
+from ibl_agents.prompts.templates import render_section
 from sandbox.results import OutcomeKind
 from tests.core.test_prompts import _check
 

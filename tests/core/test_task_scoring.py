@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score, log_loss, mean_absolute_error, r2_score
 
-from ibl_agents.evaluation import Evaluation
-from ibl_agents.prediction_checks import check_predictions
-from ibl_agents.scoring import FAILED_SCORE, metrics
+from ibl_agents.evaluation.evaluate import Evaluation
+from ibl_agents.evaluation.gates import check_predictions
+from ibl_agents.evaluation.metrics import FAILED_SCORE, metrics
 from sandbox.results import OutcomeKind
 
 UNIFORM = [[1 / 3] * 3] * 4

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ibl_agents.audit import audit
 from ibl_agents.config import RefineConfig
-from ibl_agents.dataset import load_dataset
+from ibl_agents.data.audit import audit
+from ibl_agents.data.dataset import load_dataset
+from ibl_agents.data.splits import make_splits
 from ibl_agents.errors import ConfigError, DataError
-from ibl_agents.splits import make_splits
 from ibl_agents.tasks import selection_metric, selection_score
 
 

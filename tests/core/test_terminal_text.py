@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from ibl_agents.progress import _candidate_line
+from ibl_agents.run.progress import _candidate_line
 from ibl_agents.terminal_text import markup_safe, printable
 
 

@@ -10,8 +10,8 @@ import time
 import pytest
 from langchain_core.language_models import FakeListChatModel
 
-from ibl_agents.chat import ask
-from ibl_agents.token_count import bundled_tokenizer, count_tokens, estimate_tokens
+from ibl_agents.models.chat import ask
+from ibl_agents.models.token_count import bundled_tokenizer, count_tokens, estimate_tokens
 
 needs_tokenizer = pytest.mark.skipif(
     bundled_tokenizer() is None, reason="needs llama-cpp-python and a pulled bundled model"
@@ -38,8 +38,8 @@ def test_a_reply_without_usage_is_counted_by_tokenizer_and_marked_estimated() ->
 # Loads the tokenizer again and again (keeping every copy: freeing one mid-load is not what runs do),
 # the way a run loads it once while a stop may arrive at any moment.
 LOADING_FOREVER = """
-from ibl_agents import token_count
-from ibl_agents.interrupts import exit_cleanly_on_signals
+from ibl_agents.models import token_count
+from ibl_agents.cli.interrupts import exit_cleanly_on_signals
 exit_cleanly_on_signals()
 print("loading", flush=True)
 loaded = []

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ibl_agents.agents.generator import generator_prompt, train_constants
 from ibl_agents.config import RefineConfig
-from ibl_agents.dataset import Dataset, load_dataset
-from ibl_agents.generator import generator_prompt, train_constants
-from ibl_agents.splits import Splits, make_splits
+from ibl_agents.data.dataset import Dataset, load_dataset
+from ibl_agents.data.splits import Splits, make_splits
 
 CANARY = "zqx-canary-4471"
 CANARY_VALUES = {"x1": 31337.125, "x2": -4242.5, "color": CANARY}

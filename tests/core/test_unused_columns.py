@@ -6,10 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ibl_agents.columns_read import columns_used
-from ibl_agents.dataset import load_dataset
-from ibl_agents.generator import train_constants
-from ibl_agents.unused_columns import unused_strong_columns
+from ibl_agents.agents.generator import train_constants
+from ibl_agents.codemodel.columns import columns_used
+from ibl_agents.data.dataset import load_dataset
+from ibl_agents.feedback.unused_columns import unused_strong_columns
 from tests.reference import SPLITS
 
 COLUMNS = ["Feature_1", "Feature_2"]

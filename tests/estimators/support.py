@@ -6,11 +6,11 @@ sklearn's checks do with every parameter.
 
 from __future__ import annotations
 
-from ibl_agents.providers import ChatModels
+from ibl_agents.models.providers import ChatModels
 from tests.fakes import ScriptedChatModel, fenced
 
 # Competent replies for any table with numeric features, one per task, built on the constants the
-# generator prompt of that task states (ibl_agents/train_statistics.py) and the loop defines for the code
+# generator prompt of that task states (ibl_agents/prompts/constants.py) and the loop defines for the code
 # when it uses them without copying them. Binary: the prompt's example term summed over every column
 # (nearest centroid in standardized units).
 CENTROID = """

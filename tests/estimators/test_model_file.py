@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from ibl_agents import IBLClassifier
-from ibl_agents.artifacts import best_model_source
 from ibl_agents.errors import CodeModelError, DataError
 from ibl_agents.estimators.model_file import read_model_file
+from ibl_agents.loop.artifacts import best_model_source
 from sandbox.results import OutcomeKind
 
 CODE = "import numpy as np\n\ndef predict(df):\n    return (df['x1'] > 0).astype(float)\n"

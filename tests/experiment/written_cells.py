@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ibl_agents.artifacts import write_json
 from ibl_agents.experiment.config import describe, experiment_from_mapping
 from ibl_agents.experiment.grid import Cell, expand
 from ibl_agents.experiment.store import cell_dir, mark_finished, prepare
+from ibl_agents.loop.artifacts import write_json
 
 
 def planned(folder: Path, config: dict[str, Any]) -> tuple[Path, list[Cell]]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ibl_agents.pricing import price_of
+from ibl_agents.models.pricing import price_of
 from tests.fakes import fenced
 from tests.fault_server import COMPLETION_TOKENS, PROMPT_TOKENS, run_against
 

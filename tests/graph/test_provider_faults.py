@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from langgraph.checkpoint.sqlite import SqliteSaver
 
-from ibl_agents.chat import CODE_REMINDER
-from ibl_agents.generator import SHORTER_CODE
-from ibl_agents.providers import CALL_SEED_STRIDE, CLIENT_RETRIES
+from ibl_agents.agents.generator import SHORTER_CODE
+from ibl_agents.models.chat import CODE_REMINDER
+from ibl_agents.models.providers import CALL_SEED_STRIDE, CLIENT_RETRIES
 from tests.fakes import fenced
 from tests.fault_server import (
     CLIENT_TIMEOUT_S,

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from ibl_agents.config import RefineConfig
-from ibl_agents.data_loading import prepare_data
-from ibl_agents.providers import ChatModels
-from ibl_agents.refine import RunSummary, refine
+from ibl_agents.data.prepare import prepare_data
+from ibl_agents.models.providers import ChatModels
+from ibl_agents.run.refine import RunSummary, refine
 from sandbox.docker_executor import DockerExecutor
 from tests.fakes import ScriptedChatModel, fenced
 

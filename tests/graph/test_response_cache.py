@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ibl_agents.refine import RunSummary
+from ibl_agents.run.refine import RunSummary
 from tests.fakes import fenced
 from tests.fault_server import RATE_LIMIT, run_against
 

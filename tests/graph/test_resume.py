@@ -18,9 +18,9 @@ import pytest
 
 from ibl_agents.config import RefineConfig
 from ibl_agents.errors import ConfigError, ResumeError
-from ibl_agents.providers import ChatModels
-from ibl_agents.refine import refine
-from ibl_agents.resume import resume
+from ibl_agents.models.providers import ChatModels
+from ibl_agents.run.refine import refine
+from ibl_agents.run.resume import resume
 from sandbox.docker_executor import DockerExecutor
 from sandbox.results import ExecutionResult
 from tests.fakes import ScriptedChatModel, fenced

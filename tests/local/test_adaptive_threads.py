@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from langchain_openai import ChatOpenAI
 
-from ibl_agents.adaptive_threads import idle_cpus, threads_for_now
-from ibl_agents.local_model import ensure_model
-from ibl_agents.local_server import LocalModelServer, ServerTuning
+from ibl_agents.models.local.adaptive_threads import idle_cpus, threads_for_now
+from ibl_agents.models.local.bundled import ensure_model
+from ibl_agents.models.local.server import LocalModelServer, ServerTuning
 
 CPUS = len(os.sched_getaffinity(0))
 BUSY_LOOP = "while True: pass"

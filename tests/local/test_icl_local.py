@@ -13,8 +13,8 @@ from dataclasses import replace
 import pytest
 
 from ibl_agents.config import DataConfig, ModelConfig
-from ibl_agents.data_loading import prepare_data
-from ibl_agents.icl import icl_baseline
+from ibl_agents.data.prepare import prepare_data
+from ibl_agents.icl.baseline import icl_baseline
 from tests.reference import SPLITS
 
 pytestmark = pytest.mark.llm

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ibl_agents.errors import ModelAssetError
-from ibl_agents.local_model import (
+from ibl_agents.models.local.bundled import (
     BUNDLED_MODELS,
     BundledModel,
     ensure_model,

@@ -10,8 +10,8 @@ import pytest
 from langchain_openai import ChatOpenAI
 
 from ibl_agents.errors import ModelServerError
-from ibl_agents.local_model import ensure_model
-from ibl_agents.local_server import LocalModelServer, shared_server
+from ibl_agents.models.local.bundled import ensure_model
+from ibl_agents.models.local.server import LocalModelServer, shared_server
 
 pytestmark = pytest.mark.llm
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from ibl_agents.chat import ask_for_code
+from ibl_agents.codemodel.extraction import extract_code
 from ibl_agents.config import ModelConfig
-from ibl_agents.dataset import load_dataset
-from ibl_agents.extraction import extract_code
-from ibl_agents.memorisation import check_memorisation
-from ibl_agents.providers import open_chat_models
+from ibl_agents.data.dataset import load_dataset
+from ibl_agents.inspection.memorisation import check_memorisation
+from ibl_agents.models.chat import ask_for_code
+from ibl_agents.models.providers import open_chat_models
 from tests.reference import SPLITS
 
 pytestmark = pytest.mark.llm

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ibl_agents.config import RefineConfig
-from ibl_agents.refine import refine
+from ibl_agents.run.refine import refine
 from tests.reference import SPLITS
 
 pytestmark = [pytest.mark.llm, pytest.mark.docker]

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.llm
 OWNER = """
 import sys, time
 from pathlib import Path
-from ibl_agents.local_model import ensure_model
-from ibl_agents.local_server import LocalModelServer
+from ibl_agents.models.local.bundled import ensure_model
+from ibl_agents.models.local.server import LocalModelServer
 server = LocalModelServer(ensure_model("qwen2.5-coder-0.5b"), log_dir=Path(sys.argv[1]))
 server.start()
 print(server.pid, flush=True)

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import pandas as pd
 import pytest
 
-from ibl_agents.dataset import Dataset, load_dataset
-from ibl_agents.score_file import FileScore, score_reply
+from ibl_agents.data.dataset import Dataset, load_dataset
+from ibl_agents.evaluation.standalone import FileScore, score_reply
 from sandbox.docker_executor import DockerExecutor
 from sandbox.executor import Executor
 from sandbox.process_executor import ProcessExecutor

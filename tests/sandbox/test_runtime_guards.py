@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ibl_agents.contract import ALLOWED_IMPORTS, check_contract
+from ibl_agents.codemodel.contract import ALLOWED_IMPORTS, check_contract
 from sandbox import runner
 from sandbox.results import OutcomeKind
 from tests.fakes import InProcessExecutor

@@ -1,0 +1,3 @@
+"""Yardsticks on the same rows: fitted baselines and the harness-only models (the harness's aids with no
+LLM).
+"""

@@ -1,0 +1,1 @@
+"""The ``ibl`` command, and how SIGTERM / Ctrl-C stop it."""

@@ -1,0 +1,1 @@
+"""9. What a finished model learned: memorisation of shown rows, and plain-language explanations."""

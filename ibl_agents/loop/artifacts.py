@@ -1,0 +1,76 @@
+"""The run directory: everything a run did, on disk, so state can stay small.
+
+Layout of ``runs/<time>-<name>/``::
+
+    config.json          resolved configuration
+    manifest.json        data source and hash, split indices, audit
+    candidates/NNNN.py   each candidate's code;  NNNN.json its record;  NNNN.prompt.txt / .reply.txt
+    feedback/NNNN.txt    critic feedback written after candidate NNNN
+    events.jsonl         one JSON object per event, in order
+    checkpoint.json      LangGraph thread id and checkpoint store (ibl_agents/run/checkpoints.py)
+    checkpoints.sqlite   LangGraph checkpoints (``ibl resume`` continues the thread); not with checkpoint_db
+    .running             flock held by the process working on the run
+    summary.json         final metrics, baselines and harness-only models, stop reason, tokens
+    best_model.py        the best code model, standalone, with a provenance header
+
+Files are written atomically (temp file + rename) so a killed run never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+
+def new_run_dir(runs_dir: Path, name: str) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "run"
+    base = runs_dir / f"{stamp}-{safe}"
+    path, n = base, 1
+    while path.exists():
+        n += 1
+        path = Path(f"{base}-{n}")
+    (path / "candidates").mkdir(parents=True)
+    (path / "feedback").mkdir()
+    return path
+
+
+def write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_json(path: Path, value: Any) -> None:
+    write_text(path, json.dumps(value, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def candidate_path(run_dir: Path, candidate_id: str, suffix: str) -> Path:
+    return run_dir / "candidates" / f"{candidate_id}{suffix}"
+
+
+def append_event(run_dir: Path, event: dict[str, Any]) -> None:
+    line = json.dumps({"time": round(time.time(), 3), **event}, default=str)
+    with (run_dir / "events.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+
+
+def best_model_source(code: str, header: dict[str, Any], returns: str = "one probability per row") -> str:
+    """The best code model as a standalone module: a provenance docstring, then the code unchanged.
+
+    ``returns`` completes "it returns ..." (``target.prediction_meaning``)."""
+    lines = ['"""Code model written by an LLM and selected by ibl-agents (Inductive-bias Learning).', ""]
+    lines += [f"{key}: {_docstring_text(value)}" for key, value in header.items()]
+    lines += ["", "Lines under a comment naming ibl-agents were written by the harness, not by the LLM."]
+    lines += ["Use: import this file and call predict(df) on a DataFrame with the feature columns;"]
+    lines += [f"it returns {_docstring_text(returns)}.", '"""']
+    return "\n".join(lines) + "\n\n" + code
+
+
+def _docstring_text(value: Any) -> str:
+    """``value`` as text that cannot end the docstring it sits in (column names come from data files)."""
+    return str(value).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')

@@ -1,0 +1,3 @@
+"""Statistics across replicates and splits: valid rates, intervals, paired tests, agreement, published
+figures.
+"""

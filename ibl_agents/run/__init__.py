@@ -1,0 +1,3 @@
+"""Orchestration: ``refine`` and ``resume`` (the graph's callers), a run's live parts, checkpoints, and
+its progress on the terminal.
+"""
