@@ -103,9 +103,7 @@ def _cell(
     values["loop"] = {**loop, "baselines": list(experiment.baselines)}
     try:
         config = config_from_mapping({**values, "name": name}).validate()
-    except ConfigError as exc:
+    except ConfigError as exc:  # values of the wrong type too (config_from_mapping checks them)
         raise ConfigError(f"cell {name}: {exc}") from None
-    except TypeError as exc:  # a YAML value of the wrong type, e.g. max_iters: "4"
-        raise ConfigError(f"cell {name}: a setting has the wrong type ({exc}); check the numbers") from None
     kind: CellKind = "code" if strategy else "icl"
     return Cell(name, dataset.name, dataset.seed, size, model.name, strategy_name, replicate, config, kind)

@@ -135,7 +135,10 @@ def test_server_tuning_leaves_cells_fresh_and_cut_off_score_hashes_as_before_it_
         ({"refine": {"runs_dir": "x"}}, "refine.runs_dir is set per cell by the grid"),
         ({"refine": {"data": {"target": "y"}}}, "refine.data.target is set per cell by the grid"),
         ({"refine": {"lop": {}}}, "refine: unknown key(s) lop in [top level]"),
-        ({"strategies": [{"name": "r", "max_iters": "4"}]}, "a setting has the wrong type"),
+        (
+            {"strategies": [{"name": "r", "max_iters": "4"}]},
+            "strategies[0] (r): loop.max_iters must be a whole number, not '4' (a string)",
+        ),
         ({"datasets": []}, "datasets must be a non-empty list"),
         ({"name": "my grid"}, "name must be a name of letters, digits"),
     ],
