@@ -20,6 +20,7 @@ from langgraph.graph.state import CompiledStateGraph
 from graphs.context import RunContext
 from graphs.nodes import critique_node, decide_node, execute_node, generate_node
 from graphs.state import RefinementState
+from ibl_agents.loop.strategy import draws_a_sample
 
 
 def after_generate(state: RefinementState) -> Literal["execute", "__end__"]:
@@ -29,9 +30,10 @@ def after_generate(state: RefinementState) -> Literal["execute", "__end__"]:
 def after_decide(state: RefinementState) -> Literal["critique", "generate", "__end__"]:
     if state.get("stop_reason"):
         return END
-    refining = state.get("strategy", "refine") == "refine"
-    exploring = state.get("iteration", 0) < state.get("explore", 1)
-    return "critique" if refining and not exploring else "generate"
+    sampling = draws_a_sample(
+        state.get("strategy", "refine"), state.get("explore", 1), state.get("iteration", 0) + 1
+    )
+    return "generate" if sampling else "critique"
 
 
 def after_critique(state: RefinementState) -> Literal["generate", "__end__"]:

@@ -7,26 +7,9 @@ feedback, budget used and the stop reason. DataFrames never enter it.
 from __future__ import annotations
 
 import operator
-from typing import Annotated, NotRequired, TypedDict
+from typing import Annotated, TypedDict
 
-
-class CandidateSummary(TypedDict):
-    """One candidate as the loop remembers it (its code is candidates/<id>.py)."""
-
-    id: str
-    iteration: int
-    kind: str  # sandbox.results.OutcomeKind value
-    message: str
-    score: float | None  # validation metric; None when the candidate failed
-    validation: dict[str, float]
-    code_chars: int
-    tokens: int
-    accepted: bool
-    repair: NotRequired[str]  # set when the harness repaired the LLM's code (ibl_agents.loop.repairs)
-    aids: NotRequired[list[str]]  # scaffold aids that shaped it (ibl_agents.scaffold.AID_ACTIONS)
-    defined_constants: NotRequired[list[str]]  # prompt constants the harness defined for its code
-    cut_off: NotRequired[bool]  # the reply cap cut its code short (scored reply_cut_off, never run)
-    rows_shown: NotRequired[int]  # train rows its prompt showed (full prompts only; the budget may cut)
+from ibl_agents.loop.candidate import CandidateSummary
 
 
 class RefinementState(TypedDict, total=False):

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import docker
 
+from sandbox.cache import cache_root
 from sandbox.errors import SandboxImageError
 
 RECIPE_VERSION = 1  # bump when a build step below changes in a way the constants do not show
@@ -47,8 +48,7 @@ CHANGES = (
 
 
 def cache_dir() -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "ibl-agents" / "sandbox"
+    return cache_root() / "sandbox"
 
 
 def fingerprint() -> str:

@@ -1,16 +1,21 @@
-"""Shared fixtures: the real Docker sandbox (built once per session), a fault-injecting model server, a
-throwaway PostgreSQL server and synthetic data."""
+"""Shared fixtures: the real Docker sandbox (built once per session), the loop tests' replayed sandbox, a
+fault-injecting model server, a throwaway PostgreSQL server and synthetic data."""
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from sandbox.docker_executor import DockerExecutor
-from sandbox.image import ensure_image
+from sandbox.executor import Executor
+from sandbox.image import ensure_image, image_tag
+from sandbox.replay import RecordingExecutor, ReplayExecutor, recorded_version
 from tests.fault_server import FaultServer
 from tests.postgres import PASSWORD, ThrowawayPostgres, install_server, server_binaries
 
@@ -25,6 +30,29 @@ def sandbox_image() -> str:
 def docker_executor(sandbox_image: str) -> Iterator[DockerExecutor]:
     with DockerExecutor(image=sandbox_image) as executor:
         yield executor
+
+
+RECORDINGS = Path(__file__).parent / "data" / "executions"
+
+
+@pytest.fixture
+def loop_executor(request: pytest.FixtureRequest) -> Iterator[Executor]:
+    """The sandbox of the loop's logic tests: the real Docker sandbox's results for exactly these calls,
+    replayed from tests/data/executions/<module>/<test>.json, so the graph's tests need no Docker. With
+    IBL_RECORD_EXECUTIONS=1, or when a test has no recording yet, the calls run in Docker and are
+    recorded; so is a recording made by another sandbox image (its tag hashes the runner's files and the
+    versions it runs), which would answer differently."""
+    name = re.sub(r"[^\w.-]+", "_", request.node.name)
+    path = RECORDINGS / request.node.module.__name__.rsplit(".", 1)[-1] / f"{name}.json"
+    fresh = path.is_file() and recorded_version(path) == image_tag()
+    if fresh and not os.environ.get("IBL_RECORD_EXECUTIONS"):
+        with ReplayExecutor(path, version=image_tag()) as replay:
+            yield replay
+        return
+    image = request.getfixturevalue("sandbox_image")
+    with RecordingExecutor(DockerExecutor(image=image), version=image_tag()) as recording:
+        yield recording
+    recording.save(path)
 
 
 @pytest.fixture

@@ -22,8 +22,9 @@ from langchain_core.language_models import BaseChatModel
 from ibl_agents.codemodel.columns import is_stated_assignment
 from ibl_agents.codemodel.contract import ALLOWED_IMPORTS
 from ibl_agents.codemodel.extraction import drop_example_usage, extract_code, parses
-from ibl_agents.config import CutOffPolicy
+from ibl_agents.config import CutOffPolicy, RefineConfig
 from ibl_agents.data.dataset import Dataset
+from ibl_agents.loop.strategy import PromptKind
 from ibl_agents.models.chat import ModelReply, ask_for_code
 from ibl_agents.models.token_count import count_tokens
 from ibl_agents.prompts.constants import train_constants_text
@@ -66,6 +67,50 @@ class BestSoFar:
 def generator_prompt(dataset: Dataset, train_rows: list[int], **options: Any) -> str:
     """The full generator prompt: ``generator_prompt_and_rows`` (same keywords) without the row count."""
     return generator_prompt_and_rows(dataset, train_rows, **options)[0]
+
+
+@dataclass(frozen=True)
+class NextPrompt:
+    """The next generator prompt, which kind it is, and the train rows it shows (None: revise and fix
+    prompts show no rows)."""
+
+    text: str
+    kind: PromptKind
+    rows_shown: int | None
+
+    def stated_aids(self, aids: tuple[str, ...]) -> list[str]:
+        """The aids of ``aids`` (the loop's) that this kind of prompt states."""
+        return [aid for aid in aids if aid in STATED_BY_PROMPT[self.kind]]
+
+
+def next_prompt(
+    dataset: Dataset,
+    train_rows: list[int],
+    config: RefineConfig,
+    iteration: int,
+    constants: str,
+    feedback: str,
+    failed_code: str | None,
+    best: BestSoFar | None,
+) -> NextPrompt:
+    """A fix of ``failed_code`` with its error, a revision of ``best``, or the full prompt (rows in an
+    order seeded by the iteration), in that order of precedence."""
+    aids = config.loop.enabled_aids
+    if failed_code is not None:
+        return NextPrompt(fix_prompt(dataset, failed_code, feedback, aids), "fix", None)
+    if best is not None:
+        return NextPrompt(revise_prompt(dataset, best, feedback, constants, aids), "revise", None)
+    text, rows = generator_prompt_and_rows(
+        dataset,
+        train_rows,
+        token_budget=config.prompt_budget,
+        seed=config.data.seed + iteration,
+        feedback=feedback,
+        constants=constants,
+        aids=aids,
+        show_rows=config.loop.show_rows,
+    )
+    return NextPrompt(text, "first", rows)
 
 
 def generator_prompt_and_rows(

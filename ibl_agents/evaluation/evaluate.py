@@ -97,6 +97,21 @@ def run_in_sandbox(
     return restored(executor.run(code, sent), orders)
 
 
+SANDBOX_ATTEMPTS = 2  # a sandbox_error (the infrastructure's fault) is retried, never blamed on the model
+NO_CODE = "the reply contained no Python code block"
+
+
+def evaluate_with_retries(code: str, dataset: Dataset, splits: Splits, executor: Executor) -> Evaluation:
+    """``evaluate_candidate``, with code-less replies scored without a run and sandbox faults retried."""
+    if not code.strip():
+        return Evaluation(OutcomeKind.SYNTAX_ERROR, NO_CODE)
+    for _ in range(SANDBOX_ATTEMPTS):
+        evaluation = evaluate_candidate(code, dataset, splits, executor)
+        if evaluation.kind is not OutcomeKind.SANDBOX_ERROR:
+            break
+    return evaluation
+
+
 def evaluate_candidate(code: str, dataset: Dataset, splits: Splits, executor: Executor) -> Evaluation:
     """Judge ``code``: the train rows' run first, the validation folds' run only once that one is valid.
 

@@ -19,7 +19,7 @@ from langchain_core.language_models import BaseChatModel
 from ibl_agents.codemodel.columns import columns_used
 from ibl_agents.config import ModelConfig, config_from_mapping
 from ibl_agents.errors import DataError
-from ibl_agents.loop.artifacts import candidate_path, write_json
+from ibl_agents.loop.artifacts import CandidateFiles, write_json
 from ibl_agents.models.chat import ask
 from ibl_agents.prompts.templates import render
 
@@ -65,7 +65,7 @@ def load_run_model(run_dir: Path, candidate: str | None = None) -> RunModel:
     if not manifest_file.is_file():
         raise DataError(f"{run_dir} is not a run directory (no manifest.json); pass runs/<id> from `ibl run`")
     manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-    source_file = candidate_path(run_dir, candidate, ".py") if candidate else run_dir / "best_model.py"
+    source_file = CandidateFiles(run_dir, candidate).code if candidate else run_dir / "best_model.py"
     if not source_file.is_file():
         hint = (
             "list them in candidates/"

@@ -4,8 +4,9 @@ Layout of ``runs/<time>-<name>/``::
 
     config.json          resolved configuration
     manifest.json        data source and hash, split indices, audit
-    candidates/NNNN.py   each candidate's code;  NNNN.json its record;  NNNN.prompt.txt / .reply.txt
-    feedback/NNNN.txt    critic feedback written after candidate NNNN
+    candidates/NNNN.py   each candidate's code;  NNNN.json its record;  NNNN.prompt.txt / .reply.txt;
+                         NNNN.train_scores.json;  NNNN.as_written.py the LLM's code when a repair changed it
+    feedback/NNNN.txt    feedback written after candidate NNNN;  NNNN.prompt.txt the critic's prompt
     events.jsonl         one JSON object per event, in order
     checkpoint.json      LangGraph thread id and checkpoint store (ibl_agents/run/checkpoints.py)
     checkpoints.sqlite   LangGraph checkpoints (``ibl resume`` continues the thread); not with checkpoint_db
@@ -13,7 +14,8 @@ Layout of ``runs/<time>-<name>/``::
     summary.json         final metrics, baselines and harness-only models, stop reason, tokens
     best_model.py        the best code model, standalone, with a provenance header
 
-Files are written atomically (temp file + rename) so a killed run never leaves half a file.
+Files are written atomically (temp file + rename) so a killed run never leaves half a file. A
+candidate's file names are spelled only in ``CandidateFiles``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import json
 import os
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +52,53 @@ def write_json(path: Path, value: Any) -> None:
     write_text(path, json.dumps(value, indent=2, sort_keys=True, default=str) + "\n")
 
 
-def candidate_path(run_dir: Path, candidate_id: str, suffix: str) -> Path:
-    return run_dir / "candidates" / f"{candidate_id}{suffix}"
+@dataclass(frozen=True)
+class CandidateFiles:
+    """The files of candidate ``id`` in ``run_dir``."""
+
+    run_dir: Path
+    id: str
+
+    def _candidate(self, suffix: str) -> Path:
+        return self.run_dir / "candidates" / f"{self.id}{suffix}"
+
+    @property
+    def code(self) -> Path:
+        """The code that ran (after any repair)."""
+        return self._candidate(".py")
+
+    @property
+    def as_written(self) -> Path:
+        """The LLM's own code, kept when a repair changed it."""
+        return self._candidate(".as_written.py")
+
+    @property
+    def record(self) -> Path:
+        return self._candidate(".json")
+
+    @property
+    def train_scores(self) -> Path:
+        return self._candidate(".train_scores.json")
+
+    @property
+    def prompt(self) -> Path:
+        return self._candidate(".prompt.txt")
+
+    @property
+    def reply(self) -> Path:
+        return self._candidate(".reply.txt")
+
+    @property
+    def feedback(self) -> Path:
+        """The feedback written after this candidate (the critic's, or the evidence as is)."""
+        return self.run_dir / "feedback" / f"{self.id}.txt"
+
+    @property
+    def critic_prompt(self) -> Path:
+        return self.run_dir / "feedback" / f"{self.id}.prompt.txt"
+
+    def read_code(self) -> str:
+        return self.code.read_text(encoding="utf-8")
 
 
 def append_event(run_dir: Path, event: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import openai
 from langchain.chat_models import init_chat_model
@@ -46,6 +46,7 @@ CLIENT_RETRIES = 2
 CODE_STOP = ["\n```\n"]
 # Seed offset between a run's generator calls (replicates below the stride never share a seed)
 CALL_SEED_STRIDE = 1000
+T = TypeVar("T")
 
 
 def _nothing_to_revive() -> bool:
@@ -77,6 +78,17 @@ class ChatModels:
         if call <= 1 or self.sampler is None:
             return self.generator
         return self.sampler(call)
+
+    def reviving(self, call: Callable[[], T], warn: Callable[[str], None]) -> T:
+        """``call()``; if it failed because the embedded model server died, restart it, ``warn`` and retry
+        once. A restart that fails raises ModelServerError (a ProviderError): the run ends provider_error."""
+        try:
+            return call()
+        except ProviderError:
+            if not self.revive():
+                raise
+        warn("the local model server died; restarted it and retried the call")
+        return call()
 
 
 def is_local(spec: str) -> bool:

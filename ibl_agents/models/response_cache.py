@@ -31,12 +31,12 @@ from langchain_core.caches import BaseCache
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, Generation
 
+from sandbox.cache import cache_root
+
 
 def cache_file(configured: str | None) -> Path:
-    """The configured SQLite file, else ``responses.sqlite`` next to the bundled models' cache."""
-    from ibl_agents.models.local.bundled import cache_dir
-
-    return Path(configured) if configured else cache_dir() / "responses.sqlite"
+    """The configured SQLite file, else ``responses.sqlite`` in the cache root (``sandbox.cache``)."""
+    return Path(configured) if configured else cache_root() / "responses.sqlite"
 
 
 REPLAYED = "ibl_replayed"  # response_metadata flag of a reply served from the cache

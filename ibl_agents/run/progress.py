@@ -1,12 +1,11 @@
 """Live progress of a run and its final report, drawn with rich from the run's events.
 
-The display only consumes events (the same dicts written to events.jsonl), so scripted users who pass
-their own ``on_event`` see exactly what the terminal shows.
+The display only consumes events (the same dicts written to events.jsonl, in the schema of
+``ibl_agents.loop.events``), so scripted users who pass their own ``on_event`` see exactly what the
+terminal shows.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from rich.console import Console
 from rich.status import Status
@@ -15,6 +14,7 @@ from rich.table import Table
 
 from ibl_agents.baselines.fit import ALL_LABELED
 from ibl_agents.baselines.regressors import regressor_name
+from ibl_agents.loop.events import CandidateEvent, Event
 from ibl_agents.run.refine import RunSummary
 from ibl_agents.tasks import LOWER_IS_BETTER, REPORTED_METRICS, shown_score
 from ibl_agents.terminal_text import markup_safe, printable
@@ -35,7 +35,7 @@ class LiveProgress:
         self.status: Status | None = None
         self.shown_warnings: set[str] = set()
 
-    def __call__(self, event: dict[str, Any]) -> None:
+    def __call__(self, event: Event) -> None:
         kind = event.get("event")
         if kind in _ACTIVITY:
             self._spin(f"iteration {event['iteration']}: {_ACTIVITY[kind]}...")
@@ -81,7 +81,7 @@ class LiveProgress:
             self.status = None
 
 
-def _candidate_line(event: dict[str, Any], metric: str) -> str:
+def _candidate_line(event: CandidateEvent, metric: str) -> str:
     """One line per candidate; a lower-is-better metric (``neg_rmse``) shows its plain value (``rmse``)."""
     score = event.get("score")
     best = event.get("best_score")

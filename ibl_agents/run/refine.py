@@ -28,7 +28,8 @@ from ibl_agents.data.prepare import prepare_data
 from ibl_agents.data.target import prediction_meaning, target_meaning
 from ibl_agents.evaluation.evaluate import score_on_rows
 from ibl_agents.inspection.memorisation import check_memorisation
-from ibl_agents.loop.artifacts import best_model_source, candidate_path, new_run_dir, write_json, write_text
+from ibl_agents.loop.artifacts import CandidateFiles, best_model_source, new_run_dir, write_json, write_text
+from ibl_agents.loop.events import FinishEvent, StartEvent, WarningEvent
 from ibl_agents.models.pricing import unpriced
 from ibl_agents.models.providers import ChatModels
 from ibl_agents.run.checkpoints import (
@@ -114,23 +115,23 @@ def refine(
         thread = start_thread(run_dir, checkpoint_db)
         emit = event_sink(run_dir, on_event)
         for warning in parts.warnings:
-            emit({"event": "warning", "message": warning})
+            emit(WarningEvent(event="warning", message=warning))
         started = time.time()
         emit(
-            {
-                "event": "start",
-                "run_dir": str(run_dir),
-                "sandbox": parts.executor.description,
-                "generator": parts.models.generator_name,
-                "critic": parts.models.critic_name,
-                "task": prepared.dataset.task,
-                "task_reason": prepared.dataset.task_reason,
-                "classes": list(prepared.dataset.classes),
-                "metric": metric,
-                "train_rows": len(prepared.splits.train),
-                "validation_rows": len(prepared.splits.validation),
-                "test_rows": len(prepared.splits.test),
-            }
+            StartEvent(
+                event="start",
+                run_dir=str(run_dir),
+                sandbox=parts.executor.description,
+                generator=parts.models.generator_name,
+                critic=parts.models.critic_name,
+                task=prepared.dataset.task,
+                task_reason=prepared.dataset.task_reason,
+                classes=list(prepared.dataset.classes),
+                metric=metric,
+                train_rows=len(prepared.splits.train),
+                validation_rows=len(prepared.splits.validation),
+                test_rows=len(prepared.splits.test),
+            )
         )
         context = RunContext(
             config, prepared.dataset, prepared.splits, parts.executor, parts.models, run_dir, emit
@@ -159,13 +160,13 @@ def complete_run(
         state = graph.get_state(thread.config).values
     summary = _summarize(state, context, warnings, state["started_at"])
     write_json(context.run_dir / "summary.json", summary.to_json())
-    context.emit({"event": "finish", "stop_reason": summary.stop_reason, "ok": summary.ok})
+    context.emit(FinishEvent(event="finish", stop_reason=summary.stop_reason, ok=summary.ok))
     return summary
 
 
 def _summarize(state: RefinementState, ctx: RunContext, warnings: list[str], started: float) -> RunSummary:
     best_id = state.get("best_id")
-    best_code = candidate_path(ctx.run_dir, best_id, ".py").read_text(encoding="utf-8") if best_id else None
+    best_code = CandidateFiles(ctx.run_dir, best_id).read_code() if best_id else None
     candidates = list(state.get("candidates", []))
     validation = next((c["validation"] for c in candidates if c["id"] == best_id), {})
     test: dict[str, float] = {}

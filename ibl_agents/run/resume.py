@@ -31,6 +31,7 @@ from graphs.refinement import build_refinement_graph
 from ibl_agents.config import RefineConfig, apply_overrides, config_from_mapping
 from ibl_agents.data.prepare import PreparedData, prepare_data
 from ibl_agents.errors import ConfigError, ResumeError
+from ibl_agents.loop.events import ResumeEvent, WarningEvent
 from ibl_agents.models.providers import ChatModels
 from ibl_agents.run.checkpoints import SQLITE_FILE, RunThread, open_checkpointer, recorded_thread, working_on
 from ibl_agents.run.refine import RunSummary, complete_run
@@ -73,20 +74,20 @@ def resume(
             emit = event_sink(run_dir, on_event)
             values = snapshot.values
             emit(
-                {
-                    "event": "resume",
-                    "run_dir": str(run_dir),
-                    "checkpoint_store": thread.store,
-                    "next": list(snapshot.next),
-                    "iteration": values.get("iteration", 0),
-                    "candidates_kept": len(values.get("candidates", [])),
-                    "sandbox": parts.executor.description,
-                    "generator": parts.models.generator_name,
-                    "critic": parts.models.critic_name,
-                }
+                ResumeEvent(
+                    event="resume",
+                    run_dir=str(run_dir),
+                    checkpoint_store=thread.store,
+                    next=list(snapshot.next),
+                    iteration=values.get("iteration", 0),
+                    candidates_kept=len(values.get("candidates", [])),
+                    sandbox=parts.executor.description,
+                    generator=parts.models.generator_name,
+                    critic=parts.models.critic_name,
+                )
             )
             for warning in parts.warnings:
-                emit({"event": "warning", "message": warning})
+                emit(WarningEvent(event="warning", message=warning))
             context = RunContext(
                 config, prepared.dataset, prepared.splits, parts.executor, parts.models, run_dir, emit
             )

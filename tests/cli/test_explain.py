@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from ibl_agents.inspection.explain import explain, load_run_model
+from ibl_agents.models.scripted import ScriptedChatModel
 from sandbox.docker_executor import DockerExecutor
-from tests.fakes import ScriptedChatModel
 from tests.graph.test_refinement import PERFECT, _run
 
 pytestmark = pytest.mark.docker

@@ -16,10 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ibl_agents.models.local.bundled import cache_dir
+from sandbox.cache import cache_root
 
 ROOT = Path(__file__).resolve().parents[2]
-LANGGRAPH = cache_dir() / "studio-venv" / "bin" / "langgraph"
+LANGGRAPH = cache_root() / "studio-venv" / "bin" / "langgraph"
 
 
 @pytest.fixture(scope="module")

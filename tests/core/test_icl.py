@@ -18,9 +18,9 @@ from ibl_agents.errors import ConfigError
 from ibl_agents.evaluation.metrics import metrics
 from ibl_agents.icl.baseline import IclSettings, icl_baseline, run_icl
 from ibl_agents.icl.prompt import CHAT_TEMPLATE_TOKENS, ContextBudget, prompt_renderer, train_sample
+from ibl_agents.models.scripted import ScriptedChatModel
 from ibl_agents.models.token_count import count_tokens
 from ibl_agents.prompts.rows import sample_rows
-from tests.fakes import ScriptedChatModel
 from tests.fault_server import FaultServer
 
 ROOMY = ContextBudget(context_tokens=4096, max_reply_tokens=768)

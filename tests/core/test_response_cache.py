@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ibl_agents.models.chat import ask
 from ibl_agents.models.response_cache import ModelIdentity, ReplyCache
-from tests.fakes import ScriptedChatModel
+from ibl_agents.models.scripted import ScriptedChatModel
 
 IDENTITY = ModelIdentity("openai:x", "http://127.0.0.1:1/v1", 0.7, 768, replicate=0)
 

@@ -22,10 +22,11 @@ from ibl_agents.config import PRESETS, RefineConfig, apply_overrides
 from ibl_agents.data.dataset import load_dataset
 from ibl_agents.errors import ConfigError
 from ibl_agents.evaluation.evaluate import Evaluation
+from ibl_agents.models.scripted import ScriptedChatModel
 from ibl_agents.scaffold import AIDS, LEVELS, enabled_aids, scaffold_name
 from sandbox.results import OutcomeKind
 from tests.core.test_prompts import _check
-from tests.fakes import ScriptedChatModel, fenced
+from tests.fakes import fenced
 
 OWN_CONSTANT = "MIDPOINT = {'x': 5.0}\n\ndef predict(df):\n    return (df['x'] > MIDPOINT['x']).astype(float)"
 

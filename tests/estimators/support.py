@@ -7,7 +7,8 @@ sklearn's checks do with every parameter.
 from __future__ import annotations
 
 from ibl_agents.models.providers import ChatModels
-from tests.fakes import ScriptedChatModel, fenced
+from ibl_agents.models.scripted import ScriptedChatModel
+from tests.fakes import fenced
 
 # Competent replies for any table with numeric features, one per task, built on the constants the
 # generator prompt of that task states (ibl_agents/prompts/constants.py) and the loop defines for the code

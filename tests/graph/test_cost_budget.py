@@ -11,13 +11,11 @@ from ibl_agents.models.pricing import price_of
 from tests.fakes import fenced
 from tests.fault_server import COMPLETION_TOKENS, PROMPT_TOKENS, run_against
 
-pytestmark = pytest.mark.docker
-
 WEAK = fenced("import numpy as np\n\ndef predict(df):\n    return 1 / (1 + np.exp(-df['x2'].to_numpy()))\n")
 
 
 def test_stops_on_cost_budget_with_costs_per_node_and_iteration(
-    tmp_path, signal_frame, docker_executor, fault_server
+    tmp_path, signal_frame, loop_executor, fault_server
 ) -> None:
     fault_server.default = WEAK
     price = price_of("openai:gpt-4o-mini")
@@ -27,7 +25,7 @@ def test_stops_on_cost_budget_with_costs_per_node_and_iteration(
         fault_server,
         tmp_path,
         signal_frame,
-        docker_executor,
+        loop_executor,
         model="openai:gpt-4o-mini",
         max_cost=2.5 * reply,
     )
@@ -42,9 +40,9 @@ def test_stops_on_cost_budget_with_costs_per_node_and_iteration(
     assert written["cost_by_iteration"] == summary.cost_by_iteration
 
 
-def test_unknown_price_reports_tokens_only(tmp_path, signal_frame, docker_executor, fault_server) -> None:
+def test_unknown_price_reports_tokens_only(tmp_path, signal_frame, loop_executor, fault_server) -> None:
     fault_server.default = WEAK
-    summary = run_against(fault_server, tmp_path, signal_frame, docker_executor, max_iters=1)
+    summary = run_against(fault_server, tmp_path, signal_frame, loop_executor, max_iters=1)
     assert summary.tokens_used == 150
     assert summary.cost_usd is None and summary.cost_by_node == {} and summary.cost_by_iteration == []
     assert summary.cost_note == "no price known for openai:fake: cost in tokens only"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from ibl_agents.agents.generator import SHORTER_CODE
@@ -32,14 +31,12 @@ from tests.fault_server import (
     run_against,
 )
 
-pytestmark = pytest.mark.docker
-
 PERFECT = fenced("import numpy as np\n\ndef predict(df):\n    return np.where(df['x1'] > 0, 1.0, 0.0)\n")
 NO_CODE = "The column x1 looks decisive."
 
 
 def test_run_survives_every_fault_with_exact_retry_counts(
-    tmp_path, signal_frame, docker_executor, fault_server
+    tmp_path, signal_frame, loop_executor, fault_server
 ) -> None:
     fault_server.default = PERFECT
     fault_server.script = [
@@ -47,7 +44,7 @@ def test_run_survives_every_fault_with_exact_retry_counts(
         HANG, TRUNCATED, "- keep x1",  # critic, iteration 1
         NO_CODE, PERFECT,  # generator, iteration 2: no code, re-asked once
     ]  # fmt: skip
-    summary = run_against(fault_server, tmp_path, signal_frame, docker_executor, max_iters=2)
+    summary = run_against(fault_server, tmp_path, signal_frame, loop_executor, max_iters=2)
 
     assert summary.stop_reason == "max_iters" and summary.ok
     assert [c["kind"] for c in summary.candidates] == ["ok", "ok"]
@@ -65,10 +62,10 @@ def test_run_survives_every_fault_with_exact_retry_counts(
     assert "- keep x1" in feedback
 
 
-def test_token_budget_counts_server_usage(tmp_path, signal_frame, docker_executor, fault_server) -> None:
+def test_token_budget_counts_server_usage(tmp_path, signal_frame, loop_executor, fault_server) -> None:
     fault_server.default = PERFECT
     summary = run_against(
-        fault_server, tmp_path, signal_frame, docker_executor, max_iters=10, max_tokens_total=400
+        fault_server, tmp_path, signal_frame, loop_executor, max_iters=10, max_tokens_total=400
     )
     # generator 150, critic 150, generator 150 -> 450 >= 400 after the second candidate
     assert summary.stop_reason == "token_budget"
@@ -76,11 +73,11 @@ def test_token_budget_counts_server_usage(tmp_path, signal_frame, docker_executo
 
 
 def test_provider_failing_for_good_ends_run_cleanly(
-    tmp_path, signal_frame, docker_executor, fault_server
+    tmp_path, signal_frame, loop_executor, fault_server
 ) -> None:
     fault_server.default = SERVER_ERROR
     fault_server.script = [PERFECT, "- keep x1"]
-    summary = run_against(fault_server, tmp_path, signal_frame, docker_executor, max_iters=5)
+    summary = run_against(fault_server, tmp_path, signal_frame, loop_executor, max_iters=5)
 
     assert summary.stop_reason == "provider_error"
     assert summary.stop_detail.startswith("model call failed:")
@@ -98,32 +95,32 @@ def test_provider_failing_for_good_ends_run_cleanly(
 
 
 def test_independent_samples_draw_with_seeds_of_their_own(
-    tmp_path, signal_frame, docker_executor, fault_server
+    tmp_path, signal_frame, loop_executor, fault_server
 ) -> None:
     fault_server.default = PERFECT
     best_of_3 = {"strategy": "best-of-n", "max_iters": 3}
-    run_against(fault_server, tmp_path, signal_frame, docker_executor, **best_of_3)
+    run_against(fault_server, tmp_path, signal_frame, loop_executor, **best_of_3)
     assert [r.body["seed"] for r in fault_server.requests] == [0, CALL_SEED_STRIDE, 2 * CALL_SEED_STRIDE]
     # each sample's reply is stored under a key of its own, so the rerun asks the server nothing
-    again = run_against(fault_server, tmp_path, signal_frame, docker_executor, **best_of_3)
+    again = run_against(fault_server, tmp_path, signal_frame, loop_executor, **best_of_3)
     assert len(fault_server.requests) == 3 and again.replayed_replies == 3
 
 
 def test_every_generator_call_draws_with_a_seed_of_its_own(
-    tmp_path, signal_frame, docker_executor, fault_server
+    tmp_path, signal_frame, loop_executor, fault_server
 ) -> None:
     fault_server.default = PERFECT
-    run_against(fault_server, tmp_path, signal_frame, docker_executor, replicate=2, max_iters=2)
+    run_against(fault_server, tmp_path, signal_frame, loop_executor, replicate=2, max_iters=2)
     seeds = [r.body["seed"] for r in fault_server.requests]
     assert seeds == [2, 2, 2 + CALL_SEED_STRIDE]  # generate, critique (the run's seed), generate
 
 
 def test_a_slow_reply_is_waited_for_and_a_silent_one_is_retried(
-    tmp_path, signal_frame, docker_executor, fault_server
+    tmp_path, signal_frame, loop_executor, fault_server
 ) -> None:
     fault_server.default = PERFECT
     fault_server.script = [TRICKLE + PERFECT, STALL, "- keep x1"]
-    summary = run_against(fault_server, tmp_path, signal_frame, docker_executor, max_iters=2)
+    summary = run_against(fault_server, tmp_path, signal_frame, loop_executor, max_iters=2)
 
     assert summary.ok and [c["kind"] for c in summary.candidates] == ["ok", "ok"]
     requests = fault_server.requests
@@ -137,10 +134,10 @@ def test_a_slow_reply_is_waited_for_and_a_silent_one_is_retried(
 
 
 def test_a_stream_that_keeps_breaking_off_fails_after_the_client_retries(
-    tmp_path, signal_frame, docker_executor, fault_server
+    tmp_path, signal_frame, loop_executor, fault_server
 ) -> None:
     fault_server.default = TRUNCATED
-    summary = run_against(fault_server, tmp_path, signal_frame, docker_executor, max_iters=1)
+    summary = run_against(fault_server, tmp_path, signal_frame, loop_executor, max_iters=1)
     assert summary.stop_reason == "provider_error" and not summary.ok
     assert len(fault_server.requests) == 1 + CLIENT_RETRIES
 
@@ -149,11 +146,11 @@ CUT_CODE = "```python\nimport numpy as np\n\ndef predict(df):\n    return np.whe
 
 
 def test_a_cut_off_reply_is_asked_for_shorter_code_and_scored_as_cut_off(
-    tmp_path, signal_frame, docker_executor, fault_server
+    tmp_path, signal_frame, loop_executor, fault_server
 ) -> None:
     fault_server.default = "- keep x1"
     fault_server.script = [LENGTH + CUT_CODE, LENGTH + CUT_CODE, "- keep x1", LENGTH + CUT_CODE, PERFECT]
-    summary = run_against(fault_server, tmp_path, signal_frame, docker_executor, max_iters=2)
+    summary = run_against(fault_server, tmp_path, signal_frame, loop_executor, max_iters=2)
 
     first = summary.candidates[0]
     assert first["kind"] == "reply_cut_off" and first["cut_off"] and first["score"] is None
@@ -167,9 +164,9 @@ def test_a_cut_off_reply_is_asked_for_shorter_code_and_scored_as_cut_off(
 
 
 def test_a_cut_off_reply_is_scored_as_written_under_cut_off_score(
-    tmp_path, signal_frame, docker_executor, fault_server
+    tmp_path, signal_frame, loop_executor, fault_server
 ) -> None:
     fault_server.default = "- keep x1"
     fault_server.script = [LENGTH + CUT_CODE]
-    summary = run_against(fault_server, tmp_path, signal_frame, docker_executor, max_iters=1, cut_off="score")
+    summary = run_against(fault_server, tmp_path, signal_frame, loop_executor, max_iters=1, cut_off="score")
     assert summary.candidates[0]["kind"] == "syntax_error" and len(fault_server.requests) == 1

@@ -1,4 +1,5 @@
-"""The refinement graph with scripted chat models and the real Docker executor."""
+"""The refinement graph with scripted chat models and the Docker sandbox's recorded results (replayed
+at the executor seam: ``loop_executor``); one test also runs through the real Docker executor."""
 
 from __future__ import annotations
 
@@ -11,11 +12,10 @@ import pytest
 from ibl_agents.config import RefineConfig
 from ibl_agents.data.prepare import prepare_data
 from ibl_agents.models.providers import ChatModels
+from ibl_agents.models.scripted import ScriptedChatModel
 from ibl_agents.run.refine import RunSummary, refine
-from sandbox.docker_executor import DockerExecutor
-from tests.fakes import ScriptedChatModel, fenced
-
-pytestmark = pytest.mark.docker
+from sandbox.executor import Executor
+from tests.fakes import fenced
 
 PERFECT = "import numpy as np\n\ndef predict(df):\n    return np.where(df['x1'] > 0, 1.0, 0.0)\n"
 PERFECT_SHORT = "def predict(df):\n    return (df['x1'] > 0).astype(float)\n"
@@ -47,7 +47,7 @@ CRITIC = "- use the column x1 with a threshold at 0"
 def _run(
     tmp_path: Path,
     frame: pd.DataFrame,
-    executor: DockerExecutor,
+    executor: Executor,
     generator: list[str],
     gen: ScriptedChatModel | None = None,
     **loop: object,
@@ -66,10 +66,15 @@ def _run(
     return summary, gen, critic
 
 
+@pytest.mark.parametrize(
+    "sandbox", ["loop_executor", pytest.param("docker_executor", marks=pytest.mark.docker)]
+)
 def test_failing_candidate_gets_a_fix_prompt_without_a_critic_call(
-    tmp_path, signal_frame, docker_executor
+    tmp_path, signal_frame, sandbox: str, request: pytest.FixtureRequest
 ) -> None:
-    summary, gen, critic = _run(tmp_path, signal_frame, docker_executor, [BROKEN, PERFECT], max_iters=2)
+    """Once replayed, once through the real Docker sandbox: the replay answers as Docker does."""
+    executor = request.getfixturevalue(sandbox)
+    summary, gen, critic = _run(tmp_path, signal_frame, executor, [BROKEN, PERFECT], max_iters=2)
     kinds = [c["kind"] for c in summary.candidates]
     assert kinds == ["runtime_error", "ok"]
     assert summary.ok and summary.best_id == "0002"
@@ -82,26 +87,24 @@ def test_failing_candidate_gets_a_fix_prompt_without_a_critic_call(
 
 
 def test_a_failed_fix_with_no_valid_model_yet_is_followed_by_a_fresh_sample(
-    tmp_path, signal_frame, docker_executor
+    tmp_path, signal_frame, loop_executor
 ) -> None:
-    summary, gen, critic = _run(
-        tmp_path, signal_frame, docker_executor, [BROKEN, BROKEN, PERFECT], max_iters=3
-    )
+    summary, gen, critic = _run(tmp_path, signal_frame, loop_executor, [BROKEN, BROKEN, PERFECT], max_iters=3)
     assert [c["kind"] for c in summary.candidates] == ["runtime_error", "runtime_error", "ok"]
     assert "Fix exactly this error" in gen.prompts[1]
     # The third call is exactly best-of-n's third sample: no failure told, no critic call.
     _, sampled, _ = _run(
-        tmp_path / "best-of-n", signal_frame, docker_executor, [BROKEN] * 3, max_iters=3, strategy="best-of-n"
+        tmp_path / "best-of-n", signal_frame, loop_executor, [BROKEN] * 3, max_iters=3, strategy="best-of-n"
     )
     assert gen.prompts[2] == sampled.prompts[2]
     assert "column 'z' does not exist" not in gen.prompts[2] and critic.prompts == []
 
 
 def test_a_failed_fix_of_a_revision_goes_to_critique_and_a_rewrite_from_the_best(
-    tmp_path, signal_frame, docker_executor
+    tmp_path, signal_frame, loop_executor
 ) -> None:
     summary, gen, critic = _run(
-        tmp_path, signal_frame, docker_executor, [WEAK, BROKEN, BROKEN, PERFECT], max_iters=4
+        tmp_path, signal_frame, loop_executor, [WEAK, BROKEN, BROKEN, PERFECT], max_iters=4
     )
     assert [c["kind"] for c in summary.candidates] == ["ok", "runtime_error", "runtime_error", "ok"]
     assert "Fix exactly this error" in gen.prompts[2]
@@ -110,18 +113,18 @@ def test_a_failed_fix_of_a_revision_goes_to_critique_and_a_rewrite_from_the_best
     assert len(critic.prompts) == 2  # after the weak model and after the failed fix; none before the fix
 
 
-def test_without_fix_failures_a_failure_goes_to_the_critic(tmp_path, signal_frame, docker_executor) -> None:
+def test_without_fix_failures_a_failure_goes_to_the_critic(tmp_path, signal_frame, loop_executor) -> None:
     summary, gen, critic = _run(
-        tmp_path, signal_frame, docker_executor, [BROKEN, PERFECT], max_iters=2, fix_failures=False
+        tmp_path, signal_frame, loop_executor, [BROKEN, PERFECT], max_iters=2, fix_failures=False
     )
     assert summary.best_id == "0002"
     assert "column 'z' does not exist" in gen.prompts[1] and CRITIC in gen.prompts[1]
     assert len(critic.prompts) == 1
 
 
-def test_explore_draws_independent_samples_before_refining(tmp_path, signal_frame, docker_executor) -> None:
+def test_explore_draws_independent_samples_before_refining(tmp_path, signal_frame, loop_executor) -> None:
     summary, gen, critic = _run(
-        tmp_path, signal_frame, docker_executor, [WEAK, PERFECT, WEAK, WEAK], max_iters=4, explore=2
+        tmp_path, signal_frame, loop_executor, [WEAK, PERFECT, WEAK, WEAK], max_iters=4, explore=2
     )
     assert summary.best_id == "0002"
     # The second sample sees neither feedback nor the first code; refinement starts from the best of both.
@@ -131,20 +134,20 @@ def test_explore_draws_independent_samples_before_refining(tmp_path, signal_fram
     assert len(critic.prompts) == 2  # no critic call while exploring, one per refinement after it
 
 
-def test_stops_on_plateau(tmp_path, signal_frame, docker_executor) -> None:
-    summary, gen, _ = _run(tmp_path, signal_frame, docker_executor, [WEAK], max_iters=10, patience=2)
+def test_stops_on_plateau(tmp_path, signal_frame, loop_executor) -> None:
+    summary, gen, _ = _run(tmp_path, signal_frame, loop_executor, [WEAK], max_iters=10, patience=2)
     assert summary.stop_reason == "plateau"
     assert summary.iterations == 3 and len(gen.prompts) == 3
 
 
-def test_stops_on_max_iters(tmp_path, signal_frame, docker_executor) -> None:
-    summary, _, critic = _run(tmp_path, signal_frame, docker_executor, [WEAK, WEAK, PERFECT], max_iters=3)
+def test_stops_on_max_iters(tmp_path, signal_frame, loop_executor) -> None:
+    summary, _, critic = _run(tmp_path, signal_frame, loop_executor, [WEAK, WEAK, PERFECT], max_iters=3)
     assert summary.stop_reason == "max_iters" and summary.iterations == 3
     assert len(critic.prompts) == 2  # no critic call after the last candidate
 
 
-def test_stops_on_token_budget_with_exact_accounting(tmp_path, signal_frame, docker_executor) -> None:
-    summary, _, _ = _run(tmp_path, signal_frame, docker_executor, [WEAK], max_iters=10, max_tokens_total=400)
+def test_stops_on_token_budget_with_exact_accounting(tmp_path, signal_frame, loop_executor) -> None:
+    summary, _, _ = _run(tmp_path, signal_frame, loop_executor, [WEAK], max_iters=10, max_tokens_total=400)
     # each call reports 100 prompt + 50 completion tokens: gen 150, critic 150, gen 150 -> 450 >= 400
     assert summary.stop_reason == "token_budget"
     assert summary.tokens_used == 450
@@ -152,9 +155,9 @@ def test_stops_on_token_budget_with_exact_accounting(tmp_path, signal_frame, doc
     assert not summary.tokens_estimated
 
 
-def test_best_candidate_wins_and_ties_go_to_shorter_code(tmp_path, signal_frame, docker_executor) -> None:
+def test_best_candidate_wins_and_ties_go_to_shorter_code(tmp_path, signal_frame, loop_executor) -> None:
     summary, _, _ = _run(
-        tmp_path, signal_frame, docker_executor, [PERFECT, WEAK, PERFECT_SHORT, WEAK], max_iters=4
+        tmp_path, signal_frame, loop_executor, [PERFECT, WEAK, PERFECT_SHORT, WEAK], max_iters=4
     )
     assert [c["accepted"] for c in summary.candidates] == [True, False, True, False]
     assert summary.best_id == "0003"
@@ -162,9 +165,9 @@ def test_best_candidate_wins_and_ties_go_to_shorter_code(tmp_path, signal_frame,
 
 
 def test_run_directory_is_complete_and_best_model_is_standalone(
-    tmp_path, signal_frame, docker_executor
+    tmp_path, signal_frame, loop_executor
 ) -> None:
-    summary, _, _ = _run(tmp_path, signal_frame, docker_executor, [BROKEN, PERFECT], max_iters=2)
+    summary, _, _ = _run(tmp_path, signal_frame, loop_executor, [BROKEN, PERFECT], max_iters=2)
     run_dir = Path(summary.run_dir)
     for name in (
         "config.json",
@@ -192,8 +195,8 @@ def test_run_directory_is_complete_and_best_model_is_standalone(
     assert next(e for e in events if e != "warning") == "start" and events[-1] == "finish"
 
 
-def test_no_validation_or_test_row_ever_reaches_a_prompt(tmp_path, signal_frame, docker_executor) -> None:
-    summary, gen, critic = _run(tmp_path, signal_frame, docker_executor, [BROKEN, WEAK, PERFECT], max_iters=3)
+def test_no_validation_or_test_row_ever_reaches_a_prompt(tmp_path, signal_frame, loop_executor) -> None:
+    summary, gen, critic = _run(tmp_path, signal_frame, loop_executor, [BROKEN, WEAK, PERFECT], max_iters=3)
     manifest = json.loads((Path(summary.run_dir) / "manifest.json").read_text())
     train = set(manifest["splits"]["train"])
     held_out = [i for i in range(len(signal_frame)) if i not in train]
@@ -206,12 +209,12 @@ def test_no_validation_or_test_row_ever_reaches_a_prompt(tmp_path, signal_frame,
 
 @pytest.mark.parametrize("fix_failures", [True, False])
 def test_a_crash_on_validation_rows_reaches_no_prompt_with_their_values(
-    tmp_path, signal_frame, docker_executor, fix_failures
+    tmp_path, signal_frame, loop_executor, fix_failures
 ) -> None:
     summary, gen, critic = _run(
         tmp_path,
         signal_frame,
-        docker_executor,
+        loop_executor,
         [held_out_crash(signal_frame), PERFECT],
         max_iters=2,
         fix_failures=fix_failures,
@@ -220,7 +223,7 @@ def test_a_crash_on_validation_rows_reaches_no_prompt_with_their_values(
     run_dir = Path(summary.run_dir)
     splits = json.loads((run_dir / "manifest.json").read_text())["splits"]
     fold = signal_frame.drop(columns=["y"]).iloc[splits["folds"][0]].reset_index(drop=True)
-    raw = docker_executor.run(held_out_crash(signal_frame), {"rows": fold}).message
+    raw = loop_executor.run(held_out_crash(signal_frame), {"rows": fold}).message
     assert any(str(code) in raw for code in fold["row_code"]), (
         "canary check is void: the message quotes no row"
     )
@@ -238,10 +241,8 @@ def test_a_crash_on_validation_rows_reaches_no_prompt_with_their_values(
     assert not fix_failures or HELD_OUT_QUOTE in told
 
 
-def test_a_crash_everywhere_is_told_from_a_train_row(tmp_path, signal_frame, docker_executor) -> None:
-    summary, gen, _ = _run(
-        tmp_path, signal_frame, docker_executor, [CRASH_QUOTING_A_ROW, PERFECT], max_iters=2
-    )
+def test_a_crash_everywhere_is_told_from_a_train_row(tmp_path, signal_frame, loop_executor) -> None:
+    summary, gen, _ = _run(tmp_path, signal_frame, loop_executor, [CRASH_QUOTING_A_ROW, PERFECT], max_iters=2)
     train = json.loads((Path(summary.run_dir) / "manifest.json").read_text())["splits"]["train"]
     assert "predict on the training rows raised ValueError: bad row" in gen.prompts[1]
     quoted = [row for row in range(len(signal_frame)) if str(signal_frame["row_code"][row]) in gen.prompts[1]]
@@ -249,26 +250,26 @@ def test_a_crash_everywhere_is_told_from_a_train_row(tmp_path, signal_frame, doc
 
 
 def test_failures_before_the_first_valid_model_are_not_a_plateau(
-    tmp_path, signal_frame, docker_executor
+    tmp_path, signal_frame, loop_executor
 ) -> None:
     script = [BROKEN, BROKEN, BROKEN, PERFECT]
-    summary, _, _ = _run(tmp_path, signal_frame, docker_executor, script, max_iters=4, patience=2)
+    summary, _, _ = _run(tmp_path, signal_frame, loop_executor, script, max_iters=4, patience=2)
     assert summary.iterations == 4 and summary.best_id == "0004"
     assert summary.stop_reason == "max_iters"
 
 
 def test_failed_candidates_after_a_valid_one_do_not_count_towards_the_plateau(
-    tmp_path, signal_frame, docker_executor
+    tmp_path, signal_frame, loop_executor
 ) -> None:
     script = [WEAK, BROKEN, BROKEN, BROKEN, WEAK, WEAK, PERFECT]
-    summary, _, _ = _run(tmp_path, signal_frame, docker_executor, script, max_iters=10, patience=2)
+    summary, _, _ = _run(tmp_path, signal_frame, loop_executor, script, max_iters=10, patience=2)
     assert summary.stop_reason == "plateau"
     assert summary.iterations == 6  # two valid candidates without a gain; three failures only spent budget
 
 
-def test_after_exploring_a_failed_last_sample_is_not_fixed(tmp_path, signal_frame, docker_executor) -> None:
+def test_after_exploring_a_failed_last_sample_is_not_fixed(tmp_path, signal_frame, loop_executor) -> None:
     summary, gen, _ = _run(
-        tmp_path, signal_frame, docker_executor, [PERFECT, BROKEN, WEAK], max_iters=3, explore=2
+        tmp_path, signal_frame, loop_executor, [PERFECT, BROKEN, WEAK], max_iters=3, explore=2
     )
     assert [c["kind"] for c in summary.candidates] == ["ok", "runtime_error", "ok"]
     assert "Fix exactly this error" not in gen.prompts[2]
@@ -277,7 +278,7 @@ def test_after_exploring_a_failed_last_sample_is_not_fixed(tmp_path, signal_fram
 
 @pytest.mark.parametrize("channel", [True, False])
 def test_the_error_region_reaches_the_revision_with_its_aid(
-    tmp_path, signal_frame, docker_executor, channel
+    tmp_path, signal_frame, loop_executor, channel
 ) -> None:
     # x1 > 0 decides the label except in a box (16 % of rows) that is positive too, which the first code
     # misses; it reads x2 too, so no strong column is left out (that finding would go first).
@@ -289,7 +290,7 @@ def test_the_error_region_reaches_the_revision_with_its_aid(
     summary, gen, _ = _run(
         tmp_path,
         frame,
-        docker_executor,
+        loop_executor,
         [reads_both, PERFECT],
         max_iters=2,
         feedback=feedback,

@@ -6,13 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from ibl_agents.run.refine import RunSummary
 from tests.fakes import fenced
 from tests.fault_server import RATE_LIMIT, run_against
-
-pytestmark = pytest.mark.docker
 
 WEAK = fenced("import numpy as np\n\ndef predict(df):\n    return 1 / (1 + np.exp(-df['x2'].to_numpy()))\n")
 PERFECT = fenced("def predict(df):\n    return (df['x1'] > 0).astype(float)\n")
@@ -39,24 +35,22 @@ def _without_timings(path: Path) -> object:
 
 
 def test_rerun_replays_every_reply_without_the_server(
-    tmp_path, signal_frame, docker_executor, fault_server
+    tmp_path, signal_frame, loop_executor, fault_server
 ) -> None:
     fault_server.script = [RATE_LIMIT, WEAK, "- try x1", PERFECT, "- keep it"]
     fault_server.default = WEAK
-    first = run_against(fault_server, tmp_path, signal_frame, docker_executor, max_iters=3)
+    first = run_against(fault_server, tmp_path, signal_frame, loop_executor, max_iters=3)
     assert len(fault_server.requests) == 6  # 5 replies, one of them after a 429
     assert first.best_id == "0002" and first.tokens_used == 750 and first.replayed_replies == 0
 
     fault_server.default = PERFECT  # replicate 1 samples anew: its replies differ from replicate 0's
-    second = run_against(fault_server, tmp_path, signal_frame, docker_executor, replicate=1, max_iters=3)
+    second = run_against(fault_server, tmp_path, signal_frame, loop_executor, replicate=1, max_iters=3)
     assert len(fault_server.requests) == 11
     assert second.best_id == "0001"
 
     fault_server.stop()  # any model call now fails for good (connection refused)
-    replay_first = run_against(fault_server, tmp_path, signal_frame, docker_executor, max_iters=3)
-    replay_second = run_against(
-        fault_server, tmp_path, signal_frame, docker_executor, replicate=1, max_iters=3
-    )
+    replay_first = run_against(fault_server, tmp_path, signal_frame, loop_executor, max_iters=3)
+    replay_second = run_against(fault_server, tmp_path, signal_frame, loop_executor, replicate=1, max_iters=3)
     assert len(fault_server.requests) == 11
     assert replay_first.replayed_replies == 5 and replay_second.replayed_replies == 5
     assert replay_first.stop_reason == "max_iters" and replay_second.stop_reason == "max_iters"
@@ -65,9 +59,9 @@ def test_rerun_replays_every_reply_without_the_server(
     assert artifacts(second) != artifacts(first)
 
 
-def test_no_cache_asks_the_server_again(tmp_path, signal_frame, docker_executor, fault_server) -> None:
+def test_no_cache_asks_the_server_again(tmp_path, signal_frame, loop_executor, fault_server) -> None:
     fault_server.default = PERFECT
-    run_against(fault_server, tmp_path, signal_frame, docker_executor, max_iters=1)
-    run_against(fault_server, tmp_path, signal_frame, docker_executor, cache=False, max_iters=1)
+    run_against(fault_server, tmp_path, signal_frame, loop_executor, max_iters=1)
+    run_against(fault_server, tmp_path, signal_frame, loop_executor, cache=False, max_iters=1)
     assert len(fault_server.requests) == 2
     assert Path(tmp_path, "responses.sqlite").is_file()

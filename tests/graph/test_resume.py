@@ -18,14 +18,14 @@ import pytest
 
 from ibl_agents.config import RefineConfig
 from ibl_agents.errors import ConfigError, ResumeError
+from ibl_agents.loop.events import schema_errors
 from ibl_agents.models.providers import ChatModels
+from ibl_agents.models.scripted import ScriptedChatModel
 from ibl_agents.run.refine import refine
 from ibl_agents.run.resume import resume
-from sandbox.docker_executor import DockerExecutor
+from sandbox.executor import Executor
 from sandbox.results import ExecutionResult
-from tests.fakes import ScriptedChatModel, fenced
-
-pytestmark = pytest.mark.docker
+from tests.fakes import fenced
 
 # Four different programs, so each sandbox run can be traced to its candidate.
 CODES = [
@@ -56,7 +56,7 @@ def killed_on_call(n: int) -> ScriptedChatModel:
 class CountingExecutor:
     """The real executor, recording the code of every run (optionally dying on the n-th)."""
 
-    def __init__(self, inner: DockerExecutor, die_on_run: int | None = None) -> None:
+    def __init__(self, inner: Executor, die_on_run: int | None = None) -> None:
         self.inner = inner
         self.description = inner.description
         self.isolation_warning = inner.isolation_warning
@@ -123,11 +123,11 @@ def fresh_models() -> tuple[ScriptedChatModel, ScriptedChatModel, ChatModels]:
 
 @pytest.mark.parametrize("store", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_killed_in_a_model_call_resumes_without_repeating_finished_steps(
-    store, request, tmp_path, data_file, docker_executor
+    store, request, tmp_path, data_file, loop_executor
 ) -> None:
     url = request.getfixturevalue("postgres_url") if store == "postgres" else None
     first = killed_on_call(3)  # dies while generating iteration 3
-    run_dir = kill_run(config_for(tmp_path, data_file, url), first, CountingExecutor(docker_executor))
+    run_dir = kill_run(config_for(tmp_path, data_file, url), first, CountingExecutor(loop_executor))
     assert json.loads((run_dir / "checkpoint.json").read_text())["checkpoint_db"] == url
     assert (run_dir / "checkpoints.sqlite").exists() == (url is None)
     before = files_of(run_dir)
@@ -135,7 +135,7 @@ def test_killed_in_a_model_call_resumes_without_repeating_finished_steps(
 
     time.sleep(DOWN_S)  # the run is down; the clock must not count it
     generator, critic, models = fresh_models()
-    executor = CountingExecutor(docker_executor)
+    executor = CountingExecutor(loop_executor)
     summary = resume(run_dir, executor=executor, models=models, log=lambda message: None)
 
     assert summary.stop_reason == "max_iters" and summary.iterations == 4
@@ -157,6 +157,7 @@ def test_killed_in_a_model_call_resumes_without_repeating_finished_steps(
     resumed = next(e for e in events if e["event"] == "resume")
     assert resumed["next"] == ["generate"] and resumed["candidates_kept"] == 2
     assert events[-1]["event"] == "finish"
+    assert [error for event in events for error in schema_errors(event)] == []
     assert json.loads((run_dir / "summary.json").read_text())["iterations"] == 4
 
     # Resuming a finished run runs nothing and returns the summary it wrote.
@@ -166,16 +167,16 @@ def test_killed_in_a_model_call_resumes_without_repeating_finished_steps(
     assert (run_dir / "events.jsonl").read_text().count('"resume"') == 1
 
 
-def test_killed_in_the_sandbox_keeps_the_finished_generation(tmp_path, data_file, docker_executor) -> None:
+def test_killed_in_the_sandbox_keeps_the_finished_generation(tmp_path, data_file, loop_executor) -> None:
     first = ScriptedChatModel(script=[fenced(code) for code in CODES])
     # Runs: 1 candidate 1 (fails on the train rows), 2-3 candidate 2 (train rows, then the folds), 4 the kill
-    executor = CountingExecutor(docker_executor, die_on_run=4)  # candidate 3 is written, then the kill
+    executor = CountingExecutor(loop_executor, die_on_run=4)  # candidate 3 is written, then the kill
     refused: list[str] = []
 
     def resume_while_running(event: dict) -> None:
         if event["event"] == "start":
             with pytest.raises(ResumeError) as error:
-                resume(event["run_dir"], executor=docker_executor)
+                resume(event["run_dir"], executor=loop_executor)
             refused.append(str(error.value))
 
     run_dir = kill_run(config_for(tmp_path, data_file), first, executor, resume_while_running)
@@ -185,7 +186,7 @@ def test_killed_in_the_sandbox_keeps_the_finished_generation(tmp_path, data_file
 
     generator, critic, models = fresh_models()
     generator.script = [fenced(CODES[3])]
-    summary = resume(run_dir, executor=CountingExecutor(docker_executor), models=models, log=lambda m: None)
+    summary = resume(run_dir, executor=CountingExecutor(loop_executor), models=models, log=lambda m: None)
 
     assert summary.iterations == 4 and summary.stop_reason == "max_iters"
     assert len(generator.prompts) == 1  # iteration 4 only: the generation of 3 had finished
@@ -195,19 +196,19 @@ def test_killed_in_the_sandbox_keeps_the_finished_generation(tmp_path, data_file
 
 
 def test_changed_or_missing_data_and_experiment_settings_are_refused(
-    tmp_path, data_file, docker_executor
+    tmp_path, data_file, loop_executor
 ) -> None:
-    run_dir = kill_run(config_for(tmp_path, data_file), killed_on_call(1), CountingExecutor(docker_executor))
+    run_dir = kill_run(config_for(tmp_path, data_file), killed_on_call(1), CountingExecutor(loop_executor))
     with pytest.raises(ConfigError, match=r"loop\.max_iters cannot change on resume"):
         resume(run_dir, overrides={"loop.max_iters": 9})
 
     original = data_file.read_bytes()
     data_file.write_bytes(original.replace(b"\n1", b"\n0", 1))
     with pytest.raises(ResumeError, match=r"the data differs from the run's manifest.json \(sha256 "):
-        resume(run_dir, executor=docker_executor)
+        resume(run_dir, executor=loop_executor)
     data_file.unlink()
     with pytest.raises(ResumeError, match=re.escape(f"the run's data file {data_file} is not there")):
-        resume(run_dir, executor=docker_executor)
+        resume(run_dir, executor=loop_executor)
     data_file.write_bytes(original)  # restored: the run resumes and finishes
     _, _, models = fresh_models()
-    assert resume(run_dir, executor=docker_executor, models=models, log=lambda m: None).iterations == 4
+    assert resume(run_dir, executor=loop_executor, models=models, log=lambda m: None).iterations == 4

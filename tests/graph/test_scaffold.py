@@ -6,11 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from tests.graph.test_refinement import _run
 
-pytestmark = pytest.mark.docker
 # Uses a prompt constant without defining it and appends demo code: the two things the harness fixes.
 LEANS_ON_AIDS = (
     "import numpy as np\n\ndef predict(df):\n"
@@ -20,9 +17,9 @@ LEANS_ON_AIDS = (
 
 
 def test_at_the_full_level_the_harness_completes_the_code_and_says_so(
-    tmp_path, signal_frame, docker_executor
+    tmp_path, signal_frame, loop_executor
 ) -> None:
-    summary, gen, _ = _run(tmp_path, signal_frame, docker_executor, [LEANS_ON_AIDS], max_iters=1)
+    summary, gen, _ = _run(tmp_path, signal_frame, loop_executor, [LEANS_ON_AIDS], max_iters=1)
     assert summary.ok and summary.candidates[0]["kind"] == "ok"
     assert "SEPARATION = {" in gen.prompts[0] and "A shape that satisfies" in gen.prompts[0]
     assert summary.scaffold["level"] == "full"
@@ -34,11 +31,11 @@ def test_at_the_full_level_the_harness_completes_the_code_and_says_so(
     assert "Defined by ibl-agents from the train rows" in best_model and "print(predict" not in best_model
 
 
-def test_at_the_bare_level_the_code_runs_as_the_llm_wrote_it(tmp_path, signal_frame, docker_executor) -> None:
+def test_at_the_bare_level_the_code_runs_as_the_llm_wrote_it(tmp_path, signal_frame, loop_executor) -> None:
     summary, gen, _ = _run(
         tmp_path,
         signal_frame,
-        docker_executor,
+        loop_executor,
         [LEANS_ON_AIDS],
         max_iters=1,
         strategy="one-shot",
@@ -64,11 +61,11 @@ def test_at_the_bare_level_the_code_runs_as_the_llm_wrote_it(tmp_path, signal_fr
     }
 
 
-def test_the_zero_row_arm_shows_no_row_and_no_label(tmp_path, signal_frame, docker_executor) -> None:
+def test_the_zero_row_arm_shows_no_row_and_no_label(tmp_path, signal_frame, loop_executor) -> None:
     summary, gen, _ = _run(
         tmp_path,
         signal_frame,
-        docker_executor,
+        loop_executor,
         ["def predict(df):\n    return (df['x1'] > 0).astype(float)\n"],
         max_iters=1,
         strategy="one-shot",

@@ -5,36 +5,33 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
-from tests.fakes import ScriptedChatModel
+from ibl_agents.models.scripted import ScriptedChatModel
 from tests.graph.test_refinement import BROKEN, CRITIC, PERFECT, WEAK, _run
 
-pytestmark = pytest.mark.docker
 PROSE_ONLY = "I would look at x1 first."
 
 
-def test_one_shot_is_one_reply_scored_as_is(tmp_path, signal_frame, docker_executor) -> None:
-    summary, gen, critic = _run(tmp_path, signal_frame, docker_executor, [WEAK, PERFECT], strategy="one-shot")
+def test_one_shot_is_one_reply_scored_as_is(tmp_path, signal_frame, loop_executor) -> None:
+    summary, gen, critic = _run(tmp_path, signal_frame, loop_executor, [WEAK, PERFECT], strategy="one-shot")
     assert summary.iterations == 1 and summary.stop_reason == "max_iters"
     assert len(gen.prompts) == 1 and critic.prompts == []
     assert summary.best_id == "0001" and summary.best_code == WEAK
 
 
-def test_one_shot_does_not_re_ask_a_reply_without_code(tmp_path, signal_frame, docker_executor) -> None:
+def test_one_shot_does_not_re_ask_a_reply_without_code(tmp_path, signal_frame, loop_executor) -> None:
     config_gen = ScriptedChatModel(script=[PROSE_ONLY])
-    summary, gen, _ = _run(tmp_path, signal_frame, docker_executor, [], strategy="one-shot", gen=config_gen)
+    summary, gen, _ = _run(tmp_path, signal_frame, loop_executor, [], strategy="one-shot", gen=config_gen)
     assert len(gen.prompts) == 1 and not summary.ok
     assert summary.candidates[0]["kind"] == "syntax_error"
 
 
 def test_best_of_n_draws_independent_samples_and_keeps_the_best(
-    tmp_path, signal_frame, docker_executor
+    tmp_path, signal_frame, loop_executor
 ) -> None:
     summary, gen, critic = _run(
         tmp_path,
         signal_frame,
-        docker_executor,
+        loop_executor,
         [WEAK, PERFECT, BROKEN],
         strategy="best-of-n",
         max_iters=3,
@@ -48,11 +45,11 @@ def test_best_of_n_draws_independent_samples_and_keeps_the_best(
     assert len(set(gen.prompts)) == 3  # row order differs per sample, so they are not one prompt repeated
 
 
-def test_without_the_critic_the_raw_evidence_is_the_feedback(tmp_path, signal_frame, docker_executor) -> None:
+def test_without_the_critic_the_raw_evidence_is_the_feedback(tmp_path, signal_frame, loop_executor) -> None:
     summary, gen, critic = _run(
         tmp_path,
         signal_frame,
-        docker_executor,
+        loop_executor,
         [BROKEN, PERFECT],
         max_iters=2,
         feedback=["tracebacks", "misclassified_rows", "best_code"],
@@ -64,19 +61,19 @@ def test_without_the_critic_the_raw_evidence_is_the_feedback(tmp_path, signal_fr
 
 
 def test_best_code_channel_off_keeps_the_best_code_out_of_prompts(
-    tmp_path, signal_frame, docker_executor
+    tmp_path, signal_frame, loop_executor
 ) -> None:
     summary, gen, _ = _run(
-        tmp_path, signal_frame, docker_executor, [WEAK, WEAK, WEAK], max_iters=3, feedback=["critic"]
+        tmp_path, signal_frame, loop_executor, [WEAK, WEAK, WEAK], max_iters=3, feedback=["critic"]
     )
     assert summary.ok
     assert all("The best code so far" not in prompt for prompt in gen.prompts)
 
 
 def test_predictions_file_lines_up_best_and_baselines_with_test_rows(
-    tmp_path, signal_frame, docker_executor
+    tmp_path, signal_frame, loop_executor
 ) -> None:
-    summary, _, _ = _run(tmp_path, signal_frame, docker_executor, [PERFECT], max_iters=1)
+    summary, _, _ = _run(tmp_path, signal_frame, loop_executor, [PERFECT], max_iters=1)
     saved = json.loads((Path(summary.run_dir) / "predictions.json").read_text())
     n = len(saved["test_rows"])
     assert n > 0 and len(saved["labels"]) == n and len(saved["best"]) == n
@@ -107,9 +104,9 @@ def _memorising_reply(prompt: str) -> str:
     return f"```python\n{code}```"
 
 
-def test_a_memorising_best_model_is_flagged(tmp_path, signal_frame, docker_executor) -> None:
+def test_a_memorising_best_model_is_flagged(tmp_path, signal_frame, loop_executor) -> None:
     gen = ScriptedChatModel(script=[_memorising_reply])
-    summary, _, _ = _run(tmp_path, signal_frame, docker_executor, [], gen=gen, max_iters=1)
+    summary, _, _ = _run(tmp_path, signal_frame, loop_executor, [], gen=gen, max_iters=1)
     assert summary.ok and summary.memorisation["verdict"]
     assert summary.memorisation["copied_rows"] >= 3
     assert any("memorises train data" in warning for warning in summary.warnings)

@@ -16,11 +16,10 @@ import pytest
 
 from ibl_agents.config import RefineConfig
 from ibl_agents.models.providers import ChatModels
+from ibl_agents.models.scripted import ScriptedChatModel
 from ibl_agents.run.refine import RunSummary, refine
-from sandbox.docker_executor import DockerExecutor
-from tests.fakes import ScriptedChatModel, fenced
-
-pytestmark = pytest.mark.docker
+from sandbox.executor import Executor
+from tests.fakes import fenced
 
 CRITIC = "- compare x1 with the class averages"
 # Classes sort as text: high, low, mid -> the column order of every multiclass prediction.
@@ -78,7 +77,7 @@ def numeric_frame() -> pd.DataFrame:
 
 
 def _run(
-    tmp_path: Path, frame: pd.DataFrame, target: str, executor: DockerExecutor, codes: list[str]
+    tmp_path: Path, frame: pd.DataFrame, target: str, executor: Executor, codes: list[str]
 ) -> tuple[RunSummary, ScriptedChatModel, ScriptedChatModel]:
     config = RefineConfig(runs_dir=str(tmp_path / "runs"), name="t")
     config.data.target = target
@@ -91,10 +90,10 @@ def _run(
 
 
 def test_multiclass_run_names_each_bad_output_and_keeps_the_valid_model(
-    tmp_path: Path, class_frame: pd.DataFrame, docker_executor: DockerExecutor
+    tmp_path: Path, class_frame: pd.DataFrame, loop_executor: Executor
 ) -> None:
     summary, gen, critic = _run(
-        tmp_path, class_frame, "species", docker_executor, list(MULTICLASS_CODES.values())
+        tmp_path, class_frame, "species", loop_executor, list(MULTICLASS_CODES.values())
     )
     assert (summary.task, summary.metric) == ("multiclass", "macro_f1")
     kinds = [c["kind"] for c in summary.candidates]
@@ -160,11 +159,9 @@ def test_multiclass_run_names_each_bad_output_and_keeps_the_valid_model(
 
 
 def test_regression_run_names_bad_output_and_the_direction_of_errors(
-    tmp_path: Path, numeric_frame: pd.DataFrame, docker_executor: DockerExecutor
+    tmp_path: Path, numeric_frame: pd.DataFrame, loop_executor: Executor
 ) -> None:
-    summary, gen, critic = _run(
-        tmp_path, numeric_frame, "y", docker_executor, list(REGRESSION_CODES.values())
-    )
+    summary, gen, critic = _run(tmp_path, numeric_frame, "y", loop_executor, list(REGRESSION_CODES.values()))
     assert (summary.task, summary.metric) == ("regression", "r2")
     assert [c["kind"] for c in summary.candidates] == ["invalid_output", "invalid_output", "ok", "ok"]
     assert "NaN or infinite value(s)" in summary.candidates[0]["message"]
@@ -205,7 +202,7 @@ def test_regression_run_names_bad_output_and_the_direction_of_errors(
 
 
 def test_a_metric_that_does_not_fit_the_data_is_refused_before_any_call(
-    tmp_path: Path, numeric_frame: pd.DataFrame, docker_executor: DockerExecutor
+    tmp_path: Path, numeric_frame: pd.DataFrame, loop_executor: Executor
 ) -> None:
     config = RefineConfig(runs_dir=str(tmp_path / "runs"))
     config.data.target, config.loop.metric = "y", "auc"
@@ -213,5 +210,5 @@ def test_a_metric_that_does_not_fit_the_data_is_refused_before_any_call(
     with pytest.raises(
         Exception, match="'auc' does not fit a regression task; choose one of r2, neg_rmse, neg_mae"
     ):
-        refine(config, frame=numeric_frame, executor=docker_executor, models=ChatModels(gen, gen, "s", "s"))
+        refine(config, frame=numeric_frame, executor=loop_executor, models=ChatModels(gen, gen, "s", "s"))
     assert gen.prompts == [] and not (tmp_path / "runs").exists()

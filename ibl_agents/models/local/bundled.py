@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ibl_agents.errors import ModelAssetError
+from sandbox.cache import cache_root
 
 Log = Callable[[str], None]
 
@@ -85,13 +86,8 @@ class ModelStatus:
     path: Path
 
 
-def cache_dir() -> Path:
-    """Root of everything ibl-agents caches: ``$IBL_CACHE_DIR``, else ``~/.cache/ibl-agents``."""
-    return Path(os.environ.get("IBL_CACHE_DIR") or Path.home() / ".cache" / "ibl-agents")
-
-
 def model_cache_dir() -> Path:
-    return cache_dir() / "models"
+    return cache_root() / "models"
 
 
 def list_models() -> list[ModelStatus]:

@@ -31,7 +31,8 @@ from types import TracebackType
 
 from ibl_agents.errors import ModelServerError
 from ibl_agents.models.local.adaptive_threads import ADAPTIVE_THREADS
-from ibl_agents.models.local.bundled import Log, cache_dir
+from ibl_agents.models.local.bundled import Log
+from sandbox.cache import cache_root
 
 _logger = logging.getLogger(__name__)
 _INSTALL_HINT = "pip install 'ibl-agents[local]'"
@@ -95,7 +96,7 @@ class LocalModelServer:
         self.startup_timeout_s = startup_timeout_s
         self._log = log
         self._port = _free_port()
-        self.log_path = (log_dir or cache_dir() / "logs") / f"llama-server-{self._port}.log"
+        self.log_path = (log_dir or cache_root() / "logs") / f"llama-server-{self._port}.log"
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
