@@ -47,6 +47,11 @@ T = TypeVar("T")
 
 def generate_node(state: RefinementState, runtime: Runtime[RunContext]) -> RefinementState:
     ctx = runtime.context
+    if not isinstance(ctx, RunContext):  # started bare, e.g. from LangGraph Studio
+        raise TypeError(
+            "the refinement graph runs inside refine(), which builds its RunContext (data, sandbox, models);"
+            " in LangGraph Studio start the ibl_run graph with a dataset path instead"
+        )
     loop = ctx.config.loop
     iteration = state.get("iteration", 0) + 1
     files = CandidateFiles(ctx.run_dir, f"{iteration:04d}")

@@ -7,7 +7,9 @@ feedback, budget used and the stop reason. DataFrames never enter it.
 from __future__ import annotations
 
 import operator
-from typing import Annotated, TypedDict
+from typing import Annotated
+
+from typing_extensions import TypedDict  # Pydantic (LangGraph Studio's schemas) needs it on 3.11
 
 from ibl_agents.loop.candidate import CandidateSummary
 

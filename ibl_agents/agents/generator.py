@@ -24,6 +24,7 @@ from ibl_agents.codemodel.contract import ALLOWED_IMPORTS
 from ibl_agents.codemodel.extraction import drop_example_usage, extract_code, parses
 from ibl_agents.config import CutOffPolicy, RefineConfig
 from ibl_agents.data.dataset import Dataset
+from ibl_agents.errors import DataError
 from ibl_agents.loop.strategy import PromptKind
 from ibl_agents.models.chat import ModelReply, ask_for_code
 from ibl_agents.models.token_count import count_tokens
@@ -111,6 +112,25 @@ def next_prompt(
         show_rows=config.loop.show_rows,
     )
     return NextPrompt(text, "first", rows)
+
+
+OVERFLOW_MARGIN = 1.1  # token counts of a prompt and of its parts differ by a few tokens: not an overflow
+
+
+def check_prompt_fits(dataset: Dataset, train_rows: list[int], config: RefineConfig) -> None:
+    """Refuse a table whose first prompt overflows the prompt budget, before any model call (5,000
+    columns made a 559 kB prompt against a 3,160-token budget, silently). The rows are sampled to fit
+    what the rest leaves; the columns cannot be: the contract names each of them."""
+    constants = train_constants(dataset, train_rows)
+    prompt = next_prompt(dataset, train_rows, config, 1, constants, "", failed_code=None, best=None)
+    used = count_tokens(prompt.text)
+    if used <= config.prompt_budget * OVERFLOW_MARGIN:
+        return
+    raise DataError(
+        f"the generator prompt for these {len(dataset.features)} columns needs ~{used} tokens with"
+        f" {prompt.rows_shown} rows, more than its budget of {config.prompt_budget}; drop columns with"
+        " --drop-columns, or raise loop.prompt_tokens / models.context_tokens if the model's context allows"
+    )
 
 
 def generator_prompt_and_rows(

@@ -7,6 +7,8 @@ environment problem (one line naming the fix).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ibl_agents.cli.interrupts import exit_cleanly_on_signals
+from ibl_agents.cli.interrupts import TerminationRequested, exit_cleanly_on_signals
 from ibl_agents.config import (
     FEEDBACK_CHANNELS,
     PRESETS,
@@ -163,10 +165,10 @@ def run(
     checkpoint_db: Annotated[str | None, typer.Option(help=CHECKPOINT_DB_HELP)] = None,
 ) -> None:
     """Refine LLM-written code models on a labeled table; print the best one and its metrics."""
-    from ibl_agents.run.progress import LiveProgress
-    from ibl_agents.run.refine import refine
+    from ibl_agents.run.preflight import preflight
 
     exit_cleanly_on_signals()
+    given: dict[str, object] = {}  # setting -> the flag's value (None: not given)
     try:
         settings = load_config_file(config) if config else RefineConfig()
         if preset is not None:
@@ -174,50 +176,87 @@ def run(
                 raise _fail(f"--preset must be one of {', '.join(PRESETS)}, not {preset!r}")
             apply_overrides(settings, PRESETS[preset])
         without = [*(without_aid or []), *(["invert_ranking"] if no_repairs else [])]
-        apply_overrides(
-            settings,
-            {
-                "data.path": str(data) if data else None,
-                "data.target": target,
-                "data.task": task,
-                "data.test_path": str(test) if test else None,
-                "data.train_rows": train_rows,
-                "data.seed": seed,
-                "data.drop_columns": drop_columns or None,
-                "data.drop_leaks": drop_leaks or None,
-                "models.generator": model,
-                "models.critic": critic_model,
-                "models.base_url": base_url,
-                "models.temperature": temperature,
-                "models.cache": cache,
-                "models.replicate": replicate,
-                "loop.max_iters": max_iters,
-                "loop.strategy": strategy,
-                "loop.feedback": feedback,
-                "loop.scaffold": scaffold,
-                "loop.aids": aid,
-                "loop.without_aids": without or None,
-                "loop.show_rows": False if no_rows else None,
-                "loop.explore": explore,
-                "loop.fix_failures": False if no_fix else None,
-                "loop.patience": patience,
-                "loop.min_delta": min_delta,
-                "loop.metric": metric,
-                "loop.target_metric": target_metric,
-                "loop.max_tokens_total": max_tokens_total,
-                "loop.max_cost": max_cost,
-                "loop.max_wall_s": max_wall,
-                "name": name,
-                "runs_dir": runs_dir,
-                "sandbox.backend": sandbox,
-                "checkpoint_db": checkpoint_db,
-            },
-        )
-        progress = LiveProgress(console, settings.loop.metric)
-        summary = refine(settings, on_event=progress, log=_dim)
+        given = {
+            "data.path": str(data) if data else None,
+            "data.target": target,
+            "data.task": task,
+            "data.test_path": str(test) if test else None,
+            "data.train_rows": train_rows,
+            "data.seed": seed,
+            "data.drop_columns": drop_columns or None,
+            "data.drop_leaks": drop_leaks or None,
+            "models.generator": model,
+            "models.critic": critic_model,
+            "models.base_url": base_url,
+            "models.temperature": temperature,
+            "models.cache": cache,
+            "models.replicate": replicate,
+            "loop.max_iters": max_iters,
+            "loop.strategy": strategy,
+            "loop.feedback": feedback,
+            "loop.scaffold": scaffold,
+            "loop.aids": aid,
+            "loop.without_aids": without or None,
+            "loop.show_rows": False if no_rows else None,
+            "loop.explore": explore,
+            "loop.fix_failures": False if no_fix else None,
+            "loop.patience": patience,
+            "loop.min_delta": min_delta,
+            "loop.metric": metric,
+            "loop.target_metric": target_metric,
+            "loop.max_tokens_total": max_tokens_total,
+            "loop.max_cost": max_cost,
+            "loop.max_wall_s": max_wall,
+            "name": name,
+            "runs_dir": runs_dir,
+            "sandbox.backend": sandbox,
+            "checkpoint_db": checkpoint_db,
+        }
+        apply_overrides(settings, given)
+        preflight(settings)  # bad input gets its line before the loop's heavy imports
+        _dim("starting: loading the loop, then the sandbox and the model")  # not a blank screen meanwhile
+        from ibl_agents.run.progress import LiveProgress
+        from ibl_agents.run.refine import refine
+
+        progress = LiveProgress(console, settings.loop.metric, errors)
+        with _saying_how_to_resume(progress):
+            summary = refine(settings, on_event=progress, log=_dim)
     except (IblError, SandboxError) as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(_named_by_flag(str(exc), given)) from None
     _report(summary, settings.loop.metric, progress)
+
+
+# Settings whose flag is not "--" + the setting's last part (data.train_rows: --train-rows).
+FLAG_OF_SETTING = {
+    "data.path": "DATA",
+    "data.test_path": "--test",
+    "models.generator": "--model",
+    "models.critic": "--critic-model",
+    "loop.aids": "--aid",
+    "loop.without_aids": "--without-aid",
+    "loop.max_wall_s": "--max-wall",
+    "sandbox.backend": "--sandbox",
+}
+
+
+@contextmanager
+def _saying_how_to_resume(progress: LiveProgress) -> Iterator[None]:
+    """On Ctrl-C or SIGTERM, print how to continue the run before the exit unwinds it."""
+    try:
+        yield
+    except (KeyboardInterrupt, TerminationRequested):
+        progress.interrupted()
+        raise
+
+
+def _named_by_flag(message: str, given: dict[str, object]) -> str:
+    """A check's message names the setting (``data.train_rows must be >= 2``); when a flag set it, the
+    user reads the flag they typed: ``--train-rows must be >= 2 (data.train_rows)``."""
+    setting = message.split(" ", 1)[0]
+    if given.get(setting) is None:
+        return message
+    flag = FLAG_OF_SETTING.get(setting, "--" + setting.rsplit(".", 1)[-1].replace("_", "-"))
+    return f"{flag}{message[len(setting) :]} ({setting})"
 
 
 RESUME_EXAMPLES = """
@@ -260,8 +299,9 @@ def resume(
     }
     try:
         metric = read_run_config(run_dir).loop.metric
-        progress = LiveProgress(console, metric)
-        summary = resume_run(run_dir, overrides=overrides, on_event=progress, log=_dim)
+        progress = LiveProgress(console, metric, errors)
+        with _saying_how_to_resume(progress):
+            summary = resume_run(run_dir, overrides=overrides, on_event=progress, log=_dim)
     except (IblError, SandboxError) as exc:
         raise _fail(str(exc)) from None
     _report(summary, metric, progress)
@@ -275,7 +315,7 @@ def _report(summary: RunSummary, metric: str, progress: LiveProgress) -> None:
     """The end of ibl run and ibl resume: report, a line when nothing valid came out, the run directory."""
     from ibl_agents.run.progress import print_report
 
-    print_report(console, summary, metric, progress.shown_warnings)
+    print_report(console, summary, metric, progress.shown_warnings, errors)
     if not summary.ok:
         errors.print(
             f"[bold red]no valid code model[/]: every candidate failed (stop: {summary.stop_reason})"
@@ -309,8 +349,9 @@ def experiment(
 ) -> None:
     """Run a sweep (datasets x models x strategies x replicates), or resume it: finished cells are skipped.
 
-    Exit 0 when every cell has finished (with or without a valid model), 2 for bad input or a cell that
-    could not run (finished cells are kept; rerun to resume).
+    Exit 0 when every cell has finished (with or without a valid model), 1 when a cell ended on a
+    provider or sandbox error (not a result: it runs again on the next call), 2 for bad input or a cell
+    that could not run (finished cells are kept; rerun to resume).
     """
     from ibl_agents.experiment.runner import run_experiment
 
@@ -326,13 +367,17 @@ def experiment(
         )
     except (IblError, SandboxError) as exc:
         raise _fail(str(exc)) from None
+    retry = [outcome.cell_id for outcome in result.ran if outcome.infrastructure_failure]
+    again = f", {len(retry)} ended on a provider or sandbox error and run again next time" if retry else ""
     console.print(
-        f"{len(result.ran)} cell(s) run, {len(result.skipped)} finished earlier; tables and plots:"
+        f"{len(result.ran)} cell(s) run, {len(result.skipped)} finished earlier{again}; tables and plots:"
         f" ibl report {result.directory}",
         highlight=False,
         soft_wrap=True,
     )
     console.print(str(result.directory), highlight=False, soft_wrap=True)
+    if retry:
+        raise typer.Exit(1)
 
 
 @app.command("report")

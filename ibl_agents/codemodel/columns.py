@@ -89,6 +89,21 @@ def columns_used(source: str, columns: Iterable[str]) -> set[str]:
     return wanted if whole else columns_read(ast.unparse(own), wanted)
 
 
+POSITIONAL = frozenset({"iloc", "iat", "to_numpy", "columns", "select_dtypes", "itertuples"})
+
+
+def reads_by_position(source: str) -> bool:
+    """Whether ``source`` may reach columns without naming them (``df.iloc[:, 2]``, ``df.values @ w``,
+    ``for c in df.columns``): then a column it does not name may still be one it uses."""
+    tree = ast.parse(source)
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    return any(
+        isinstance(node, ast.Attribute)
+        and (node.attr in POSITIONAL or (node.attr == "values" and id(node) not in called))
+        for node in ast.walk(tree)
+    )
+
+
 def is_stated_assignment(node: ast.AST) -> bool:
     """Whether ``node`` assigns the prompt's stated constants (``MIDPOINT = {...}``) and nothing else."""
     return isinstance(node, ast.Assign) and all(

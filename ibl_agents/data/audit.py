@@ -33,6 +33,7 @@ from ``y.name`` (``Dataset.y`` keeps it).
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -43,6 +44,8 @@ CATEGORY_MAX_VALUES = 10  # columns with at most this many values are checked as
 ROWS_PER_VALUE = 10  # rule 1 needs this many rows per distinct value
 CUT_MIN_ROWS = 50  # rule 2 needs this many non-missing rows
 _WORD_BREAK = r"[_\-. ]"
+LONG_VALUE_CHARS = 80  # prompts show a longer text value cut to this many characters (prompts.rows)
+MISSING = "\0missing"  # the value rule 1 gives a missing cell (no data value is spelt like it)
 
 
 @dataclass
@@ -52,6 +55,8 @@ class AuditReport:
     constant: list[str] = field(default_factory=list)
     duplicate_rows: int = 0
     missing: dict[str, int] = field(default_factory=dict)
+    long_values: dict[str, int] = field(default_factory=dict)  # column -> its longest text value's length
+    test_repeats_train: int = 0  # locked test rows identical to a train row (features and label)
     notes: list[str] = field(default_factory=list)  # checks that do not apply to this task
 
     def warnings(self) -> list[str]:
@@ -74,6 +79,16 @@ class AuditReport:
         if self.missing:
             listed = ", ".join(f"{k} ({v})" for k, v in self.missing.items())
             out.append(f"missing values: {listed}; predict() must handle NaN")
+        if self.test_repeats_train:
+            out.append(
+                f"{self.test_repeats_train} locked test row(s) repeat a train row exactly; test scores"
+                " overstate how the model does on new rows"
+            )
+        for column, length in self.long_values.items():
+            out.append(
+                f"column {column!r} holds text values of up to {length} characters; prompts show their first"
+                f" {LONG_VALUE_CHARS} (--drop-columns {shlex.quote(column)} removes the column)"
+            )
         return out
 
     def to_json(self) -> dict[str, object]:
@@ -106,7 +121,13 @@ def audit(frame: pd.DataFrame, y: pd.Series, task: str = "binary") -> AuditRepor
         n_missing = int(series.isna().sum())
         if n_missing:
             report.missing[str(column)] = n_missing
-    report.duplicate_rows = int(frame.assign(_y=labels).duplicated().sum())
+        if series.dtype.kind not in "biufcmM":
+            longest = int(series.map(lambda value: len(value) if isinstance(value, str) else 0).max())
+            if longest > LONG_VALUE_CHARS:
+                report.long_values[str(column)] = longest
+    # concat, not assign: inserting a column into a wide frame warns (PerformanceWarning) on stderr
+    with_labels = pd.concat([frame.reset_index(drop=True), pd.Series(labels, name="\0y")], axis=1)
+    report.duplicate_rows = int(with_labels.duplicated().sum())
     return report
 
 
@@ -115,7 +136,9 @@ def _maps_onto_target(series: pd.Series, labels: np.ndarray) -> bool:
     distinct = series.nunique(dropna=False)
     if distinct > CATEGORY_MAX_VALUES or len(labels) < ROWS_PER_VALUE * distinct:
         return False
-    values = series.astype(str).to_numpy()
+    # Missing is a value of its own, and every value is compared as text: with pandas 3 ``astype(str)``
+    # kept NaN, and a text column with one missing value crashed the audit (Titanic's ``embarked``).
+    values = np.array([MISSING if pd.isna(value) else str(value) for value in series], dtype=object)
     majority = pd.crosstab(values, labels).idxmax(axis=1)
     predicted = majority.loc[values].to_numpy()
     return min((predicted[labels == c] == c).mean() for c in np.unique(labels)) >= LEAK_AGREEMENT

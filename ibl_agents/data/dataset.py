@@ -6,10 +6,14 @@ Every problem the user can fix is a ``DataError`` whose message names the proble
 
 from __future__ import annotations
 
+import csv
+import difflib
 import hashlib
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ibl_agents.data.target import encode_target
@@ -63,14 +67,69 @@ def read_table(path: Path) -> pd.DataFrame:
         raise DataError(f"data file not found: {path} (check the path, or run from the project directory)")
     if not path.is_file():
         raise DataError(f"{path} is not a file; pass a CSV or Parquet file")
+    suffix = path.suffix.lower()
+    if suffix in OTHER_FORMATS:
+        raise DataError(f"{path} is {OTHER_FORMATS[suffix]}, which is not read; {CONVERT_HINT}")
     try:
-        frame = pd.read_parquet(path) if path.suffix.lower() in (".parquet", ".pq") else pd.read_csv(path)
+        frame = pd.read_parquet(path) if suffix in (".parquet", ".pq") else pd.read_csv(path)
     except pd.errors.EmptyDataError as exc:
         raise DataError(f"{path} is empty: it needs a header row and labeled rows") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"cannot read {path}: it is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start});"
+            f" save it as UTF-8 (e.g. iconv -f latin1 -t utf-8 {shlex.quote(str(path))} > utf8.csv)"
+        ) from exc
+    except (pd.errors.ParserError, ValueError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"cannot parse {path} as {_kind(path)}: {first}") from exc
+        raise DataError(f"cannot parse {path} as {_kind(path)}: {first}{_separator_hint(path)}") from exc
+    if suffix not in (".parquet", ".pq"):
+        _check_header(path, frame)
     return frame
+
+
+OTHER_FORMATS = {
+    ".xlsx": "an Excel workbook",
+    ".xls": "an Excel workbook",
+    ".json": "JSON",
+    ".jsonl": "JSON lines",
+    ".feather": "a Feather file",
+}
+CONVERT_HINT = (
+    "save it as CSV or Parquet (pandas: pd.read_excel(...) or pd.read_json(...), then .to_csv(...))"
+)
+
+
+def _separator_hint(path: Path) -> str:
+    """A hint when the header reads as one column holding semicolons or tabs."""
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        header = handle.readline()
+    for separator, name in ((";", "semicolons"), ("\t", "tabs")):
+        if separator in header and "," not in header:
+            return f"; the header is separated by {name}: save the file comma-separated"
+    return ""
+
+
+def _check_header(path: Path, frame: pd.DataFrame) -> None:
+    """Refuse what pandas would silently rename: a repeated name (``x1`` and ``x1.1``), an empty one
+    (``Unnamed: 0``, often a saved index), or one separated by semicolons or tabs."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        names = next(csv.reader(handle), [])
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise DataError(
+            f"{path} repeats the column name(s) {', '.join(map(repr, repeated))}; give each column a name"
+            " of its own"
+        )
+    if any(not name.strip() for name in names):
+        position = next(i for i, name in enumerate(names) if not name.strip()) + 1
+        raise DataError(
+            f"{path}: column {position} has no name (a saved row index, most likely); name it, or drop it"
+            f" from the file (pandas: to_csv(..., index=False))"
+        )
+    if len(frame.columns) == 1:
+        hint = _separator_hint(path)
+        if hint:
+            raise DataError(f"{path} reads as one column{hint}")
 
 
 def _kind(path: Path) -> str:
@@ -104,10 +163,15 @@ def prepare_dataset(
     if not target:
         raise DataError(f"no target column given; pass --target with one of: {_columns(frame)}")
     if target not in frame.columns:
-        raise DataError(f"target column {target!r} not in {source}; columns are: {_columns(frame)}")
+        raise DataError(
+            f"target column {target!r} not in {source}{_did_you_mean(target, frame)}; columns are:"
+            f" {_columns(frame)}"
+        )
     missing = [c for c in drop_columns or [] if c not in frame.columns]
     if missing:
         raise DataError(f"--drop-columns names unknown column(s) {missing}; columns are: {_columns(frame)}")
+    if target in (drop_columns or []):
+        raise DataError(f"--drop-columns names the target {target!r}; drop only features")
     frame = frame.drop(columns=list(drop_columns or [])).reset_index(drop=True)
     labels = frame[target]
     if labels.isna().any():
@@ -119,6 +183,7 @@ def prepare_dataset(
     if features.shape[1] == 0:
         raise DataError(f"{source} has no feature columns besides the target {target!r}")
     _reject_free_text(features)
+    _reject_infinite(features)
     return Dataset(
         frame=features,
         y=encoded.y,
@@ -145,8 +210,34 @@ def _reject_free_text(features: pd.DataFrame) -> None:
             )
 
 
-def _columns(frame: pd.DataFrame) -> str:
+def _reject_infinite(features: pd.DataFrame) -> None:
+    """Infinite values break every baseline and most code models' arithmetic: refused before any model
+    call (they used to end a run after all its calls, with no summary)."""
+    numeric = features.select_dtypes(include="number")
+    infinite = np.isinf(numeric.to_numpy(dtype=float, na_value=np.nan))
+    if infinite.any():
+        column = numeric.columns[int(np.flatnonzero(infinite.any(axis=0))[0])]
+        rows = int(np.isinf(numeric[column].to_numpy(dtype=float, na_value=np.nan)).sum())
+        raise DataError(
+            f"column {str(column)!r} holds inf or -inf in {rows} row(s); replace them (an empty cell is read"
+            f" as missing) or drop the column with --drop-columns {shlex.quote(str(column))}"
+        )
+
+
+def _did_you_mean(name: str, frame: pd.DataFrame) -> str:
+    """``; did you mean 'Survived'?`` for a misspelt, wrong-case or space-padded column name."""
     names = [str(c) for c in frame.columns]
+    folded = {n.strip().casefold(): n for n in names}
+    close = folded.get(name.strip().casefold())
+    if close is None:
+        matches = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
+        close = matches[0] if matches else None
+    return f"; did you mean {close!r}?" if close is not None else ""
+
+
+def _columns(frame: pd.DataFrame) -> str:
+    """The column names quoted, so a trailing space or an empty name is visible."""
+    names = [repr(str(c)) for c in frame.columns]
     return ", ".join(names[:30]) + (" ..." if len(names) > 30 else "")
 
 

@@ -48,6 +48,7 @@ def prepare_data(config: DataConfig, frame: pd.DataFrame | None = None) -> Prepa
         train_rows=config.train_rows,
         stratify=dataset.task != "regression",
     )
+    _check_test_rows(dataset, splits, config.test_path, report)
     manifest = {
         "source": config.path or dataset.source,
         "sha256": file_sha256(Path(config.path)) if config.path else dataset.sha256,
@@ -84,3 +85,23 @@ def _with_test_file(
         raise DataError(f"--test file {test_path} has no rows")
     combined = pd.concat([main, test], ignore_index=True)
     return combined, list(range(len(main), len(combined)))
+
+
+def _check_test_rows(dataset: Dataset, splits: Splits, test_path: str | None, report: AuditReport) -> None:
+    """Locked test rows that cannot be scored are refused (one class: AUC and macro-F1 are undefined,
+    the metrics came out ``nan`` with no word why); test rows that repeat train rows are warned about."""
+    if not splits.test:
+        return
+    where = f"the --test file {test_path}" if test_path else "the locked test split"
+    if dataset.task != "regression":
+        present = sorted(set(dataset.y.iloc[splits.test].tolist()))
+        if len(present) < 2:
+            label = dataset.classes[present[0]] if present else "none"
+            raise DataError(
+                f"{where} holds only the class {label!r}; its metrics need every class: use test rows of"
+                " both classes (or drop --test to split the file)"
+            )
+    rows = pd.concat([dataset.frame, pd.Series(dataset.y.to_numpy(), name="\0y")], axis=1)
+    train = set(map(tuple, rows.iloc[splits.train].astype(str).to_numpy().tolist()))
+    repeats = sum(tuple(row) in train for row in rows.iloc[splits.test].astype(str).to_numpy().tolist())
+    report.test_repeats_train = repeats

@@ -8,11 +8,12 @@ contract -> one fresh sandbox container -> host gates and metrics. The labels ne
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ibl_agents.codemodel.contract import check_contract
-from ibl_agents.codemodel.extraction import drop_example_usage, extract_code
+from ibl_agents.codemodel.extraction import drop_example_usage, extract_code, parses
 from ibl_agents.data.dataset import Dataset, load_dataset
 from ibl_agents.errors import DataError
 from ibl_agents.evaluation.evaluate import score_on_rows
@@ -67,7 +68,11 @@ class FileScore:
 
 def score_reply(reply: str, dataset: Dataset, executor: Executor) -> FileScore:
     """Score a code model given as source or as a whole LLM reply; the model's faults are data."""
-    code = extract_code(reply)
+    # A file that is Python already (a run's own best_model.py, docstring first) is scored as it is;
+    # only a reply with prose or fences is extracted.
+    code = (
+        reply if parses(reply) and re.search(r"^def predict\(", reply, re.MULTILINE) else extract_code(reply)
+    )
     if code is None:
         return FileScore(
             OutcomeKind.CONTRACT_ERROR, "no Python code found (expected a `predict(df)` function)"

@@ -30,6 +30,7 @@ from ibl_agents.experiment.config import ExperimentConfig, describe, load_experi
 from ibl_agents.experiment.generated import place_generated, write_generated
 from ibl_agents.experiment.grid import Cell, expand
 from ibl_agents.experiment.store import exclusive, experiment_dir, prepare
+from ibl_agents.loop.artifacts import check_runs_dir
 from ibl_agents.models.providers import is_local, open_chat_models
 
 ExecutorName = Literal["local", "ray"]
@@ -60,6 +61,7 @@ def run_experiment(
         raise ConfigError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
     if workers < 1:
         raise ConfigError(f"workers must be >= 1, not {workers}")
+    check_runs_dir(Path(runs_dir))
     directory = experiment_dir(runs_dir, experiment.name)
     experiment, generated = place_generated(experiment, directory)
     cells = expand(experiment)

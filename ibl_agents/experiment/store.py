@@ -11,7 +11,8 @@
         <time>-<cell id>/    the cell's refine() run directory: summary.json, candidates/, events.jsonl, ...
         cell.json            done marker, written atomically after refine() returned
 
-A cell is finished when its ``cell.json`` exists and the run directory it names holds ``summary.json``.
+A cell is finished when its ``cell.json`` exists and the run directory it names holds ``summary.json``
+whose run did not stop on a provider or sandbox error (those are not results: the cell runs again).
 Anything else under ``cells/`` (a run killed halfway) is deleted when the experiment starts again and is
 never counted. A finished cell whose configuration has changed since refuses to resume: its numbers would
 silently describe another experiment. One process at a time works in a directory (``exclusive``): a second
@@ -42,6 +43,11 @@ DESCRIPTION = "experiment.json"
 LOCK = "running.lock"
 
 
+# A cell that stopped on these is not a result (the model server or the sandbox failed): it is never
+# marked finished and runs again on the next call; one marked finished by an older version runs again too.
+INFRASTRUCTURE_STOPS = frozenset({"provider_error", "sandbox_error"})
+
+
 def experiment_dir(runs_dir: Path | str, name: str) -> Path:
     return Path(runs_dir).resolve() / f"exp-{name}"
 
@@ -57,7 +63,11 @@ def finished(directory: Path, cell_id: str) -> dict[str, Any] | None:
         return None
     record = json.loads(marker.read_text(encoding="utf-8"))
     run_dir = cell_dir(directory, cell_id) / record["run_dir"]
-    return {**record, "run_dir": str(run_dir)} if (run_dir / "summary.json").is_file() else None
+    summary = run_dir / "summary.json"
+    if not summary.is_file():
+        return None
+    stop = json.loads(summary.read_text(encoding="utf-8")).get("stop_reason")
+    return None if stop in INFRASTRUCTURE_STOPS else {**record, "run_dir": str(run_dir)}
 
 
 def mark_finished(directory: Path, cell: Cell, run_dir: Path, extra: dict[str, Any]) -> None:

@@ -33,10 +33,10 @@ def unused_strong_columns(code: str, dataset: Dataset, train_rows: list[int]) ->
     if not len(named):
         return None
     listed = ", ".join(f"{column} (SEPARATION {separation[column]:+.2f})" for column in named)
-    first = named[0]
+    first = repr(str(named[0]))  # a literal in the code this suggests
     return (
         f"predict does not use {listed}, although the training rows separate the classes on "
         f"{'this column' if len(named) == 1 else 'these columns'} at least half as well as on the best one; "
-        f"add a term for each, like SEPARATION['{first}'] * (df['{first}'] - MIDPOINT['{first}']) "
-        f"/ SPREAD['{first}']."
+        f"add a term for each, like SEPARATION[{first}] * (df[{first}] - MIDPOINT[{first}]) "
+        f"/ SPREAD[{first}]."
     )

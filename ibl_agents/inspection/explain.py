@@ -16,7 +16,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from ibl_agents.codemodel.columns import columns_used
+from ibl_agents.codemodel.columns import columns_used, reads_by_position
 from ibl_agents.config import ModelConfig, config_from_mapping
 from ibl_agents.errors import DataError
 from ibl_agents.loop.artifacts import CandidateFiles, write_json
@@ -41,7 +41,8 @@ class Explanation:
     run_dir: str
     source_file: str
     columns_read: list[str]
-    columns_ignored: list[str]
+    columns_not_named: list[str]  # features the source never names (static reading)
+    reads_by_position: bool  # it may reach columns without naming them: those above may be used too
     explanation: str | None  # None when no model was asked (--no-llm)
     explained_by: str | None
 
@@ -51,8 +52,13 @@ class Explanation:
     def lines(self) -> list[str]:
         read = ", ".join(self.columns_read) or "none found by static analysis"
         out = [f"{self.source_file}", f"columns read: {read}"]
-        if self.columns_ignored:
-            out.append(f"columns ignored: {', '.join(self.columns_ignored)}")
+        if self.columns_not_named:
+            maybe = (
+                " (the code also reaches columns by position or as a whole frame, so it may use them)"
+                if self.reads_by_position
+                else ""
+            )
+            out.append(f"columns the code never names: {', '.join(self.columns_not_named)}{maybe}")
         if self.explanation is not None:
             heading = f"{self.explained_by}'s reading of the code (may be wrong):"
             out += ["", heading, self.explanation.strip()]
@@ -106,7 +112,8 @@ def explain(model: RunModel, chat: BaseChatModel | None, chat_name: str | None) 
         run_dir=str(model.run_dir),
         source_file=str(model.source_file),
         columns_read=ordered,
-        columns_ignored=[column for column in model.features if column not in read],
+        columns_not_named=[column for column in model.features if column not in read],
+        reads_by_position=reads_by_position(model.code),
         explanation=text,
         explained_by=chat_name if chat is not None else None,
     )

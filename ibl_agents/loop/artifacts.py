@@ -28,6 +28,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ibl_agents.code_text import docstring_text
+from ibl_agents.errors import ConfigError
+
+
+def check_runs_dir(runs_dir: Path, flag: str = "--runs-dir") -> None:
+    """Refuse a runs folder that cannot hold run directories, before anything is loaded or called: a
+    file, a path below a file, or a folder this process cannot write (a traceback at the first write,
+    before)."""
+    if runs_dir.exists() and not runs_dir.is_dir():
+        raise ConfigError(
+            f"{flag} {runs_dir} is a file, not a folder; pass a folder (it is created if missing)"
+        )
+    existing = next(parent for parent in (runs_dir, *runs_dir.parents) if parent.exists())
+    if not existing.is_dir():
+        raise ConfigError(f"{flag} {runs_dir} is below the file {existing}; pass a folder path")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"{flag} {runs_dir}: cannot write in {existing}; pass a folder you can write")
+
 
 def new_run_dir(runs_dir: Path, name: str) -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -112,13 +130,8 @@ def best_model_source(code: str, header: dict[str, Any], returns: str = "one pro
 
     ``returns`` completes "it returns ..." (``target.prediction_meaning``)."""
     lines = ['"""Code model written by an LLM and selected by ibl-agents (Inductive-bias Learning).', ""]
-    lines += [f"{key}: {_docstring_text(value)}" for key, value in header.items()]
+    lines += [f"{key}: {docstring_text(value)}" for key, value in header.items()]
     lines += ["", "Lines under a comment naming ibl-agents were written by the harness, not by the LLM."]
     lines += ["Use: import this file and call predict(df) on a DataFrame with the feature columns;"]
-    lines += [f"it returns {_docstring_text(returns)}.", '"""']
+    lines += [f"it returns {docstring_text(returns)}.", '"""']
     return "\n".join(lines) + "\n\n" + code
-
-
-def _docstring_text(value: Any) -> str:
-    """``value`` as text that cannot end the docstring it sits in (column names come from data files)."""
-    return str(value).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')

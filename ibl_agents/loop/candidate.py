@@ -5,7 +5,9 @@ this record holds its id, outcome and score, and which aids shaped it. (No ``fro
 annotations`` here: TypedDict must see ``NotRequired`` itself to leave those keys optional.)
 """
 
-from typing import NotRequired, TypedDict
+from typing import NotRequired
+
+from typing_extensions import TypedDict  # Pydantic (LangGraph Studio's schemas) needs it on Python 3.11
 
 
 class CandidateSummary(TypedDict):

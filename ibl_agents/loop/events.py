@@ -4,7 +4,9 @@ callbacks receive. Each kind is a TypedDict, so a misspelt or missing key is a t
 event is made, and ``tests/graph/test_events.py`` checks every line a real run writes against it.
 """
 
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal
+
+from typing_extensions import TypedDict  # Pydantic needs it on Python 3.11
 
 from ibl_agents.loop.candidate import CandidateSummary
 

@@ -25,7 +25,8 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt
 from ibl_agents.config import ModelConfig
 from ibl_agents.errors import ConfigError, ProviderError
 from ibl_agents.models.local.server import LocalModelServer
-from ibl_agents.models.response_cache import ModelIdentity, ReplyCache, cache_file
+from ibl_agents.models.reply_cache_file import cache_file
+from ibl_agents.models.response_cache import ModelIdentity, ReplyCache
 
 LOCAL_PREFIX = "local"
 API_KEY_VARIABLES = {

@@ -31,14 +31,6 @@ from langchain_core.caches import BaseCache
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, Generation
 
-from sandbox.cache import cache_root
-
-
-def cache_file(configured: str | None) -> Path:
-    """The configured SQLite file, else ``responses.sqlite`` in the cache root (``sandbox.cache``)."""
-    return Path(configured) if configured else cache_root() / "responses.sqlite"
-
-
 REPLAYED = "ibl_replayed"  # response_metadata flag of a reply served from the cache
 # Why the reply ended, stored beside its usage (replies stored before it was kept replay without it)
 FINISH_REASON = "finish_reason"

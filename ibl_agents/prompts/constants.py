@@ -1,5 +1,8 @@
 """Statistics of the train rows that the generator prompt hands over as Python constants, per task.
 
+Data strings (the target's name, class labels) appear only in comments, through ``comment_text``, and
+column names only as ``repr`` literals: these lines are code in ``best_model.py``.
+
 Small models asked to "use the class averages" tried to compute them inside ``predict`` from a target
 column it never receives (observed here, 1.5B model). Handing them over as ready constants removes that
 failure and is the cheapest strong hint a model can use. Each constant is one line, so that
@@ -28,6 +31,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ibl_agents.code_text import comment_text
+
 NO_NUMERIC = "(no numeric features)"
 # Every name the constants of any task define: code that copies them names every column in their keys.
 STATED_CONSTANTS = (
@@ -53,7 +58,7 @@ def binary_constants(frame: pd.DataFrame, y: pd.Series, target: str, labels: tup
     numeric = frame.select_dtypes(include="number")
     if numeric.empty:
         return NO_NUMERIC
-    positive, negative = labels
+    target, positive, negative = comment_text(target), comment_text(labels[0]), comment_text(labels[1])
     midpoint, separation, spread = binary_summaries(numeric, y)
     return "\n".join(
         [
@@ -86,6 +91,7 @@ def multiclass_constants(frame: pd.DataFrame, y: pd.Series, target: str, classes
     if numeric.empty:
         return "\n".join([*lines, NO_NUMERIC])
     means, spread = multiclass_summaries(numeric, y, len(classes))
+    target = comment_text(target)
     by_class = ", ".join(f"{name!r}: {_mapping(means.iloc[index])}" for index, name in enumerate(classes))
     return "\n".join(
         [
@@ -110,6 +116,7 @@ def multiclass_summaries(
 def regression_constants(frame: pd.DataFrame, y: pd.Series, target: str) -> str:
     numeric = frame.select_dtypes(include="number")
     target_mean, target_spread, mean, spread, correlation = regression_summaries(numeric, y)
+    target = comment_text(target)
     lines = [
         f"TARGET_MEAN = {target_mean:.4g}  # average {target} of the training rows",
         f"TARGET_SPREAD = {target_spread:.4g}  # standard deviation of {target} over the training rows",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ibl_agents.data.audit import LONG_VALUE_CHARS
 from ibl_agents.models.token_count import count_tokens
 
 
@@ -26,9 +27,17 @@ def describe_columns(frame: pd.DataFrame) -> str:
         elif series.dtype.kind == "b":
             lines.append(f"- {column}: boolean{extra}")
         else:
-            values = ", ".join(repr(v) for v in series.dropna().unique()[:12])
+            values = ", ".join(repr(shortened(v)) for v in series.dropna().unique()[:12])
             lines.append(f"- {column}: categorical, values {values}{extra}")
     return "\n".join(lines)
+
+
+def shortened(value: object) -> object:
+    """A text value longer than ``LONG_VALUE_CHARS`` cut to that many characters and an ellipsis (one
+    100 kB value used to fill the whole prompt; the audit warns about such columns)."""
+    if isinstance(value, str) and len(value) > LONG_VALUE_CHARS:
+        return value[:LONG_VALUE_CHARS] + "…"
+    return value
 
 
 def sample_rows(
@@ -70,6 +79,9 @@ def sample_table(
     """CSV text of as many rows as fit the budget, with ``shown`` as the target column and ``groups``
     interleaved; returns (text, n_rows)."""
     table = frame.copy()
+    for column in table.columns:
+        if table[column].dtype.kind not in "biufcmM":  # text, categories, mixed
+            table[column] = table[column].map(shortened)
     table[target] = shown.to_numpy()
     order = _interleaved_order(groups, seed)
     header = table.iloc[:0].to_csv(index=False)

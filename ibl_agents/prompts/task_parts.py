@@ -8,6 +8,7 @@ the contract's shared clauses are written once and each task's wording sits in o
 
 from __future__ import annotations
 
+from ibl_agents.code_text import comment_text
 from ibl_agents.data.dataset import Dataset
 from ibl_agents.prompts.templates import render_section
 
@@ -15,7 +16,8 @@ GENERATOR_PARTS = ("intro", "returns", "example")
 
 
 def _values(dataset: Dataset, first_feature: str) -> dict[str, object]:
-    values: dict[str, object] = {"target": dataset.target, "first_feature": first_feature}
+    # The example is code: its column is a literal, and the target's name sits there in a comment.
+    values: dict[str, object] = {"target": dataset.target, "first_feature": repr(first_feature)}
     if dataset.task == "binary":
         values.update(positive_label=dataset.positive_label, negative_label=dataset.negative_label)
     if dataset.task == "multiclass":
@@ -28,7 +30,11 @@ def generator_parts(dataset: Dataset, first_feature: str) -> dict[str, str]:
     """``intro``, ``returns`` and ``example`` of the generator prompt; ``first_feature`` is the column
     the example term uses."""
     values = _values(dataset, first_feature)
-    return {part: render_section(f"task_{dataset.task}", part, values) for part in GENERATOR_PARTS}
+    in_code = {**values, "target": comment_text(dataset.target)}
+    return {
+        part: render_section(f"task_{dataset.task}", part, in_code if part == "example" else values)
+        for part in GENERATOR_PARTS
+    }
 
 
 def critic_parts(dataset: Dataset) -> dict[str, str]:

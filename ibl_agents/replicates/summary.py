@@ -61,7 +61,9 @@ class PairedComparison:
     mean_difference: float
     ci_low: float  # t-interval of the mean difference, whichever test gave the p-value
     ci_high: float
-    p_value: float  # two-sided; 1.0 when every difference is zero, NaN for fewer than 2 pairs
+    # two-sided; 1.0 when every difference is zero; NaN for fewer than 2 pairs or when every pair differs
+    # by the same nonzero amount (no spread: the t statistic is undefined, not infinite)
+    p_value: float
     test: Literal["t", "wilcoxon"]
 
 
@@ -154,7 +156,8 @@ def compare_differences(
     """Mean of paired differences with its t-interval and a two-sided p-value.
 
     The t p-value is ``scipy.stats.ttest_rel``'s, computed from the interval's own mean and std so that
-    equal or constant differences give 1.0 or 0.0 instead of NaN and a warning.
+    equal differences give 1.0 instead of NaN and a warning; constant nonzero differences give NaN:
+    with no spread there is nothing to test against (the report says so).
     """
     rounded = np.round(np.asarray(differences, dtype=float), _DECIMALS)
     summary = describe(rounded, confidence)
@@ -176,8 +179,8 @@ def _p_value(differences: np.ndarray, summary: MetricSummary, test: Literal["t",
         return 1.0
     if test == "wilcoxon":
         return float(stats.wilcoxon(differences).pvalue)
-    if summary.std == 0:  # every pair differs by the same nonzero amount: t is infinite
-        return 0.0
+    if summary.std < 10**-_DECIMALS:  # every pair differs by the same nonzero amount: no spread to test
+        return math.nan  # (0.0 used to print as "p < 0.001" for two identical replicates)
     t_statistic = summary.mean / (summary.std / math.sqrt(summary.n))
     return float(2 * stats.t.sf(abs(t_statistic), summary.n - 1))
 

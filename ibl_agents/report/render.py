@@ -12,10 +12,14 @@ import pandas as pd
 from ibl_agents.loop.artifacts import write_text
 from ibl_agents.report.sections import Section
 
-STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}
-table{border-collapse:collapse;font-size:13px;margin:1em 0}th,td{border:1px solid #ccc;padding:3px 7px;
-text-align:right}th{background:#f3f3f3}td:nth-child(-n+4){text-align:left}img{max-width:100%}
-p.note{color:#555;max-width:60em}"""
+# A value never wraps inside its cell (a 15-column table used to break "0.912 [0.871, 0.953]" over lines);
+# a table wider than the page scrolls in its own box instead.
+STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
+div.table{overflow-x:auto;margin:1em 0}table{border-collapse:collapse;font-size:13px}
+th,td{border:1px solid #ccc;padding:3px 7px;text-align:right;white-space:nowrap}
+th{background:#f3f3f3;position:sticky;top:0}tr:nth-child(even) td{background:#fafafa}
+td:nth-child(-n+4){text-align:left}img{max-width:100%}figure{margin:1em 0}
+p.note{color:#555;max-width:60em;line-height:1.4}"""
 
 
 def write_markdown(path: Path, title: str, intro: str, sections: list[Section]) -> Path:
@@ -36,7 +40,8 @@ def write_html(path: Path, title: str, intro: str, sections: list[Section]) -> P
     for section in sections:
         parts.append(f"<h2>{html.escape(section.title)}</h2><p class='note'>{html.escape(section.note)}</p>")
         if section.table is not None:
-            parts.append(section.table.to_html(index=False, border=0, escape=True, na_rep=""))
+            table = section.table.to_html(index=False, border=0, escape=True, na_rep="")
+            parts.append(f"<div class='table'>{table}</div>")
         for caption, image in section.plots:
             data = base64.b64encode(image.read_bytes()).decode("ascii")
             parts.append(

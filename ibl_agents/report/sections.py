@@ -39,7 +39,8 @@ OVER_SPLITS = (
     " primary interval and p-value is over splits (95 % t-interval, paired t-test, n = splits). A row with"
     " one split instead has a percentile bootstrap over its test rows (2000 resamples within each class;"
     f" no p-value), marked `{ONE_SPLIT}`. Columns marked `{SECONDARY}` count every (seed, replicate) as"
-    " independent and are narrower than the data allow."
+    " independent and are narrower than the data allow. A p of `—` could not be tested: fewer than two"
+    " splits, or every split differs by the same amount (no spread; its interval then has zero width)."
 )
 AS_ABOVE = f"Intervals and p-values over splits as in the first table (one split: {ONE_SPLIT})."
 

@@ -7,6 +7,8 @@ terminal shows.
 
 from __future__ import annotations
 
+import shlex
+
 from rich.console import Console
 from rich.status import Status
 from rich.syntax import Syntax
@@ -29,11 +31,14 @@ _ACTIVITY = {
 class LiveProgress:
     """Prints one line per candidate and a spinner for the step in flight."""
 
-    def __init__(self, console: Console, metric: str) -> None:
+    def __init__(self, console: Console, metric: str, warnings: Console | None = None) -> None:
         self.console = console
+        # Warnings go to standard error (the CLI's), so a saved stdout holds the run's lines and results.
+        self.warnings = warnings or console
         self.metric = metric
         self.status: Status | None = None
         self.shown_warnings: set[str] = set()
+        self.run_dir: str | None = None  # from the start (or resume) event
 
     def __call__(self, event: Event) -> None:
         kind = event.get("event")
@@ -44,8 +49,9 @@ class LiveProgress:
             self.console.print(_candidate_line(event, self.metric))
         elif kind == "warning":
             self.shown_warnings.add(event["message"])
-            self.console.print(f"[yellow]warning:[/] {markup_safe(event['message'])}")
+            self.warnings.print(f"[yellow]warning:[/] {markup_safe(event['message'])}", soft_wrap=True)
         elif kind == "start":
+            self.run_dir = event["run_dir"]
             self.metric = event.get("metric", self.metric)
             self.console.print(
                 f"[bold]ibl run[/]: generator {event['generator']}, critic {event['critic']}, sandbox"
@@ -59,6 +65,7 @@ class LiveProgress:
                     highlight=False,
                 )
         elif kind == "resume":
+            self.run_dir = event["run_dir"]
             at = event["iteration"] + (event["next"] == ["generate"])  # generate starts the next iteration
             step = f"{', '.join(event['next'])} of iteration {at}" if event["next"] else "the summary"
             self.console.print(
@@ -67,6 +74,15 @@ class LiveProgress:
             )
         elif kind == "finish":
             self._stop_spinner()
+
+    def interrupted(self) -> None:
+        """Ctrl-C or SIGTERM: stop the spinner (a frozen line otherwise) and say how to continue."""
+        self._stop_spinner()
+        if self.run_dir is None:
+            line = "interrupted before the run directory was written; nothing to resume"
+        else:
+            line = f"interrupted; resume with: ibl resume {markup_safe(shlex.quote(self.run_dir))}"
+        self.warnings.print(line, soft_wrap=True)  # one line, however long the path
 
     def _spin(self, text: str) -> None:
         if self.status is None:
@@ -96,11 +112,21 @@ def _candidate_line(event: CandidateEvent, metric: str) -> str:
     )
 
 
-def print_report(console: Console, summary: RunSummary, metric: str, shown_warnings: set[str]) -> None:
+def print_report(
+    console: Console,
+    summary: RunSummary,
+    metric: str,
+    shown_warnings: set[str],
+    warnings: Console | None = None,
+) -> None:
     """Best code, its metrics beside the baseline's, the stop reason; the run directory comes last."""
     if summary.best_code:
         console.rule(f"best code model (candidate {summary.best_id})")
-        console.print(Syntax(printable(summary.best_code), "python", line_numbers=False))
+        code = printable(summary.best_code)
+        if console.is_terminal:  # highlighted, long lines wrapped rather than cut
+            console.print(Syntax(code, "python", line_numbers=False, word_wrap=True))
+        else:  # a pipe or a log file: the code exactly, however long its lines
+            console.print(code, markup=False, highlight=False, emoji=False, soft_wrap=True, end="")
     names = REPORTED_METRICS[summary.task]
     lower = [name for name in names if name in LOWER_IS_BETTER]
     direction = f"{', '.join(lower)} lower, the others higher" if lower else "higher"
@@ -125,7 +151,7 @@ def print_report(console: Console, summary: RunSummary, metric: str, shown_warni
         f" {summary.wall_s:.0f}s"
     )
     for warning in (w for w in summary.warnings if w not in shown_warnings):
-        console.print(f"[yellow]warning:[/] {markup_safe(warning)}")
+        (warnings or console).print(f"[yellow]warning:[/] {markup_safe(warning)}", soft_wrap=True)
 
 
 def _yardsticks(summary: RunSummary) -> list[tuple[str, dict[str, dict[str, float]]]]:

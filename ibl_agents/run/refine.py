@@ -21,6 +21,7 @@ import pandas as pd
 from graphs.context import RunContext
 from graphs.refinement import build_refinement_graph
 from graphs.state import RefinementState
+from ibl_agents.agents.generator import check_prompt_fits
 from ibl_agents.baselines.fit import all_labeled_predictions, baseline_metrics, baseline_predictions
 from ibl_agents.baselines.harness_only import harness_only_predictions
 from ibl_agents.config import RefineConfig
@@ -28,7 +29,13 @@ from ibl_agents.data.prepare import prepare_data
 from ibl_agents.data.target import prediction_meaning, target_meaning
 from ibl_agents.evaluation.evaluate import score_on_rows
 from ibl_agents.inspection.memorisation import check_memorisation
-from ibl_agents.loop.artifacts import CandidateFiles, best_model_source, new_run_dir, write_json, write_text
+from ibl_agents.loop.artifacts import (
+    CandidateFiles,
+    best_model_source,
+    new_run_dir,
+    write_json,
+    write_text,
+)
 from ibl_agents.loop.events import FinishEvent, StartEvent, WarningEvent
 from ibl_agents.models.pricing import unpriced
 from ibl_agents.models.providers import ChatModels
@@ -39,6 +46,7 @@ from ibl_agents.run.checkpoints import (
     start_thread,
     working_on,
 )
+from ibl_agents.run.preflight import preflight
 from ibl_agents.run.session import EventSink, event_sink, open_run_parts
 from ibl_agents.scaffold import AID_ACTIONS
 from ibl_agents.tasks import NEGATED, REPORTED_METRICS, selection_metric
@@ -99,11 +107,12 @@ def refine(
     log: Callable[[str], None] = print,
 ) -> RunSummary:
     """Run the refinement loop. ``executor`` and ``models`` may be injected (tests, shared servers)."""
-    config.validate()
+    preflight(config, models_given=models is not None, read_data=False)
     checkpoint_db = checked_checkpoint_db(config.checkpoint_db)
     prepared = prepare_data(config.data, frame)
     metric = selection_metric(config.loop.metric, prepared.dataset.task)  # auto: the task's default
     config = replace(config, loop=replace(config.loop, metric=metric))  # config.json records it
+    check_prompt_fits(prepared.dataset, prepared.splits.train, config)
     name = config.name or (Path(config.data.path).stem if config.data.path else "dataframe")
     # Sandbox and models first: an environment problem fails before anything is written.
     with (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -79,8 +80,9 @@ def test_free_text_column(tmp_path: Path) -> None:
 
 
 def test_bad_flag_value(tmp_path: Path) -> None:
+    """Named by the flag the user typed, with the setting a config file would use."""
     result = run_moons(tmp_path, "--max-iters", "0")
-    assert_clean_failure(result, tmp_path, "loop.max_iters must be >= 1")
+    assert_clean_failure(result, tmp_path, "--max-iters must be >= 1 (loop.max_iters)")
 
 
 def test_docker_unreachable(tmp_path: Path) -> None:
@@ -106,7 +108,10 @@ def test_model_server_failing_to_start(tmp_path: Path, sandbox_image: str) -> No
 @pytest.mark.parametrize(
     ("flags", "phrase"),
     [
-        (("--scaffold", "minimal"), "loop.scaffold must be one of bare, contract, statistics, full"),
+        (
+            ("--scaffold", "minimal"),
+            "--scaffold must be one of bare, contract, statistics, full (loop.scaffold)",
+        ),
         (("--preset", "papers"), "--preset must be one of paper, not 'papers'"),
         (("--without-aid", "repairs"), "loop.aids and loop.without_aids may hold only contract"),
         (("--no-rows",), "these aids need more: constants, contract, error_region"),
@@ -147,3 +152,130 @@ def test_config_values_of_the_wrong_type(tmp_path: Path, config: str, phrase: st
     iterations silently ran 3."""
     settings = write(tmp_path, "settings.toml", config)
     assert_clean_failure(run_moons(tmp_path, "--config", str(settings)), tmp_path, phrase)
+
+
+def test_infinite_values_are_refused_before_any_model_call(tmp_path: Path) -> None:
+    """They used to crash the baselines after every model call, with no summary (and ``ibl resume``
+    crashed again); the line names the column and both fixes."""
+    rows = "\n".join(f"{i % 7},{'inf' if i == 5 else i / 10},{i % 2}" for i in range(40))
+    path = write(tmp_path, "inf.csv", "a,odd b,y\n" + rows + "\n")
+    result = ibl(tmp_path, "run", str(path), "--target", "y")
+    assert_clean_failure(result, tmp_path, "column 'odd b' holds inf or -inf in 1 row(s)")
+    assert "--drop-columns 'odd b'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("target", "phrase"),
+    [
+        ("Target", "did you mean 'target'?"),
+        ("targte", "did you mean 'target'?"),
+        ("target ", "did you mean 'target'?"),
+    ],
+)
+def test_a_misspelt_target_gets_the_column_it_probably_meant(
+    tmp_path: Path, target: str, phrase: str
+) -> None:
+    result = ibl(tmp_path, "run", str(SPLITS / "moon_3656_300_train.csv"), "--target", target)
+    assert_clean_failure(result, tmp_path, phrase)
+    # quoted, so a trailing space would show
+    assert "columns are: 'Feature_1', 'Feature_2', 'target'" in result.stderr
+
+
+def test_dropping_the_target_is_refused(tmp_path: Path) -> None:
+    result = run_moons(tmp_path, "--drop-columns", "target")
+    assert_clean_failure(result, tmp_path, "--drop-columns names the target 'target'; drop only features")
+
+
+@pytest.mark.parametrize(
+    ("runs_dir", "phrase"),
+    [("a-file", "is a file, not a folder"), ("a-file/runs", "is below the file")],
+)
+def test_a_runs_dir_that_cannot_hold_runs_is_refused_first(
+    tmp_path: Path, runs_dir: str, phrase: str
+) -> None:
+    """Checked before the data is read or a model is called (a traceback at the first write, before)."""
+    write(tmp_path, "a-file", "not a folder")
+    command = [sys.executable, "-m", "ibl_agents", "run", str(SPLITS / "moon_3656_300_train.csv")]
+    command += ["--target", "target", "--runs-dir", str(tmp_path / runs_dir)]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert_clean_failure(result, tmp_path, f"--runs-dir {tmp_path / runs_dir} {phrase}")
+    assert (tmp_path / "a-file").read_text() == "not a folder"
+
+
+def test_a_closed_base_url_port_is_named_before_the_data_is_read(tmp_path: Path) -> None:
+    """Found before, only after data, audit and baselines ran and a run directory was written. (With
+    the reply cache on and holding replies, a rerun needs no server: then nothing is probed.)"""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))  # a port nothing listens on
+        url = f"http://127.0.0.1:{holder.getsockname()[1]}/v1"
+        result = run_moons(tmp_path, "--model", "openai:gpt-4o-mini", "--base-url", url, "--no-cache")
+    assert_clean_failure(result, tmp_path, f"cannot reach the model server at {url} (Connection refused)")
+    assert "start it, or fix --base-url" in result.stderr
+
+
+def test_a_table_too_wide_for_the_prompt_is_refused_before_any_model_call(tmp_path: Path) -> None:
+    """600 columns cannot be named in a 3,161-token prompt; they used to be sent anyway (a 559 kB prompt
+    for 5,000 columns), with no warning."""
+    header = ",".join(f"measurement_{i}" for i in range(600)) + ",y"
+    rows = "\n".join(",".join(str((i * j) % 7) for j in range(600)) + f",{i % 2}" for i in range(30))
+    path = write(tmp_path, "wide.csv", header + "\n" + rows + "\n")
+    result = ibl(tmp_path, "run", str(path), "--target", "y")
+    assert_clean_failure(result, tmp_path, "the generator prompt for these 600 columns needs ~")
+    assert "more than its budget of 3161; drop columns with --drop-columns" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "phrase"),
+    [
+        (
+            "semi.csv",
+            "a;b;y\n1;2;0\n3;4;1\n",
+            "the header is separated by semicolons: save the file comma-separated",
+        ),
+        (
+            "tabs.csv",
+            "a\tb\ty\n1\t2\t0\n3\t4\t1\n",
+            "the header is separated by tabs: save the file comma-separated",
+        ),
+        (
+            "dup.csv",
+            "x1,x1,y\n1,2,0\n3,4,1\n",
+            "repeats the column name(s) 'x1'; give each column a name of its own",
+        ),
+        ("index.csv", ",x1,y\n0,1,0\n1,3,1\n", "column 1 has no name (a saved row index, most likely)"),
+        ("book.xlsx", "PK\x03\x04", "is an Excel workbook, which is not read; save it as CSV or Parquet"),
+        ("rows.json", '[{"x1": 1, "y": 0}]', "is JSON, which is not read; save it as CSV or Parquet"),
+    ],
+)
+def test_files_pandas_would_misread_get_the_fix(tmp_path: Path, name: str, content: str, phrase: str) -> None:
+    path = write(tmp_path, name, content)
+    assert_clean_failure(ibl(tmp_path, "run", str(path), "--target", "y"), tmp_path, phrase)
+
+
+def test_a_latin1_file_is_named_as_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin.csv"
+    path.write_bytes("caf\xe9,y\n1,0\n2,1\n".encode("latin-1"))
+    result = ibl(tmp_path, "run", str(path), "--target", "y")
+    assert_clean_failure(result, tmp_path, "it is not UTF-8 (byte 0xe9 at offset 3); save it as UTF-8")
+
+
+def test_a_flag_is_named_as_typed_and_a_config_key_as_written(tmp_path: Path) -> None:
+    assert_clean_failure(
+        run_moons(tmp_path, "--train-rows", "0"), tmp_path, "--train-rows must be >= 2 (data.train_rows)"
+    )
+    settings = write(tmp_path, "settings.toml", "[data]\ntrain_rows = 0\n")
+    result = run_moons(tmp_path, "--config", str(settings))
+    assert_clean_failure(result, tmp_path, "error: data.train_rows must be >= 2")
+
+
+def test_a_test_file_of_one_class_is_refused(tmp_path: Path) -> None:
+    """Its AUC is undefined: the metrics came out nan with no word why."""
+    test = write(tmp_path, "test.csv", "Feature_1,Feature_2,target\n1.0,0.5,1\n0.4,0.2,1\n0.9,0.1,1\n")
+    result = run_moons(tmp_path, "--test", str(test))
+    assert_clean_failure(result, tmp_path, f"the --test file {test} holds only the class '1'")
+
+
+@pytest.mark.docker
+def test_a_missing_local_model_file_is_named_as_missing(tmp_path: Path, sandbox_image: str) -> None:
+    result = run_moons(tmp_path, "--model", f"local:{tmp_path}/missing.gguf")
+    assert_clean_failure(result, tmp_path, f"local model file {tmp_path}/missing.gguf does not exist")

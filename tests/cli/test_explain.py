@@ -33,7 +33,7 @@ def _ibl_explain(*args: str) -> subprocess.CompletedProcess[str]:
 def test_explain_separates_static_facts_from_the_models_reading(run_dir: Path) -> None:
     chat = ScriptedChatModel(script=[READING])
     result = explain(load_run_model(run_dir), chat, "scripted")
-    assert result.columns_read == ["x1"] and result.columns_ignored == ["x2", "row_code"]
+    assert result.columns_read == ["x1"] and result.columns_not_named == ["x2", "row_code"]
     assert result.explanation == READING and result.explained_by == "scripted"
     (prompt,) = chat.prompts
     assert "df['x1'] > 0" in prompt and "reads these columns: x1." in prompt

@@ -60,6 +60,8 @@ def test_sigterm_mid_run_removes_the_containers(tmp_path: Path, sandbox_image: s
             "the run had no container to clean up"
         )
         process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=60)
+        _, stderr = process.communicate(timeout=60)
     assert process.returncode == 128 + signal.SIGTERM
+    run_dir = events.parent
+    assert f"interrupted; resume with: ibl resume {run_dir}" in stderr, stderr
     assert client.containers.list(all=True, filters={"label": label}) == []

@@ -61,13 +61,13 @@ def test_resume_of_a_run_from_before_resume_existed(tmp_path: Path) -> None:
 
 def test_checkpoint_db_with_a_password_is_refused(tmp_path: Path) -> None:
     result = run_moons(tmp_path, "--checkpoint-db", "postgresql://me:secret@db.example/runs")
-    assert_clean_failure(result, tmp_path, "checkpoint_db must not contain a password")
+    assert_clean_failure(result, tmp_path, "--checkpoint-db must not contain a password")
     assert "secret" not in result.stderr
 
 
 def test_checkpoint_db_must_be_postgresql(tmp_path: Path) -> None:
     result = run_moons(tmp_path, "--checkpoint-db", "sqlite:///elsewhere.sqlite")
-    assert_clean_failure(result, tmp_path, "checkpoint_db must be a PostgreSQL URL such as postgresql://")
+    assert_clean_failure(result, tmp_path, "--checkpoint-db must be a PostgreSQL URL such as postgresql://")
 
 
 def test_unreachable_checkpoint_db_fails_before_anything_is_written(tmp_path: Path) -> None:

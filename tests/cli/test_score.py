@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from ibl_agents.loop.artifacts import best_model_source
 from sandbox.daemon import connect
 from sandbox.reaping import leaked_containers
 from tests.reference import GPT4_TITANIC, SPLITS
@@ -41,6 +42,20 @@ def test_plain_code_model_matches_the_authors_auc() -> None:
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["kind"] == "ok" and report["extracted"] is False
+    assert report["metrics"]["auc"] == pytest.approx(AUTHORS_AUC, abs=1e-9)
+
+
+@pytest.mark.docker
+@pytest.mark.usefixtures("no_leaks")
+def test_a_runs_own_best_model_is_scored_as_written(tmp_path: Path) -> None:
+    """A best_model.py opens with its provenance docstring: it is Python, not a reply to extract from."""
+    source = (GPT4_TITANIC / "titanic_3655_6_14.py").read_text()
+    model = tmp_path / "best_model.py"
+    model.write_text(best_model_source(source, {"run": "runs/x", "target": "survived"}))
+    result = ibl_score(model, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["extracted"] is False and report["dropped_lines"] == []
     assert report["metrics"]["auc"] == pytest.approx(AUTHORS_AUC, abs=1e-9)
 
 

@@ -129,3 +129,25 @@ def test_columns_named_like_the_target_are_warned_about_not_dropped() -> None:
     prepared = prepare_data(DataConfig(target="outcome", drop_leaks=True), frame.assign(outcome=y))
     assert prepared.dropped_leaks == ["outcome.1"]
     assert "outcome_flag" in prepared.dataset.features
+
+
+def test_a_text_column_with_missing_values_and_mixed_types_is_audited() -> None:
+    """Titanic's ``embarked`` has missing values; with pandas 3 the category rule used to crash on them
+    (``KeyError: '[nan] not in index'``). A missing value is a category of its own."""
+    frame, y = _frame(60)
+    rng = np.random.default_rng(5)
+    frame["embarked"] = pd.Series(rng.choice(np.array(["S", "C", None, "Q"], dtype=object), 60), dtype=object)
+    frame["mixed"] = pd.Series(rng.choice(np.array([1, "two", 3.0, None], dtype=object), 60), dtype=object)
+    frame["leak_with_gaps"] = pd.Series(np.where(y == 1, "yes", None), dtype=object)
+    report = audit(frame, y)
+    assert report.leaks == ["leak_with_gaps"] and report.missing["embarked"] > 0
+
+
+def test_test_rows_that_repeat_train_rows_are_warned_about() -> None:
+    path = SPLITS / "moon_3656_300_train.csv"
+    config = DataConfig(path=str(path), target="target", test_path=str(path), train_rows=40)
+    report = prepare_data(config).audit
+    assert report.test_repeats_train >= 40  # the 40 shown rows are all in the test file again
+    assert f"{report.test_repeats_train} locked test row(s) repeat a train row exactly" in " ".join(
+        report.warnings()
+    )

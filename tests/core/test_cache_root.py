@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ibl_agents.models.local.bundled import model_cache_dir
-from ibl_agents.models.response_cache import cache_file
+from ibl_agents.models.reply_cache_file import cache_file
 from sandbox import rootfs
 from sandbox.cache import cache_root
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ibl_agents.codemodel.columns import columns_read
+from ibl_agents.codemodel.columns import columns_read, reads_by_position
 from ibl_agents.codemodel.extraction import extract_code
 from tests.reference import GPT4_TITANIC
 
@@ -98,3 +98,21 @@ def test_a_real_gpt4_code_model() -> None:
         "alive_no",
         "alone_True",
     }
+
+
+@pytest.mark.parametrize(
+    ("source", "positional"),
+    [
+        ("def predict(df):\n    return df.iloc[:, 0] > 0\n", True),
+        ("def predict(df):\n    return df.values @ W\n", True),
+        ("def predict(df):\n    return sum(df[c] for c in df.columns)\n", True),
+        (
+            "def predict(df):\n    return df['x1'] + sum(W.values())\n",
+            False,
+        ),  # dict.values() is not the frame's
+        ("def predict(df):\n    return df['x1'] > 0\n", False),
+    ],
+)
+def test_code_that_reaches_columns_without_naming_them_is_recognised(source: str, positional: bool) -> None:
+    """explain used to call every column the source does not name "ignored", even for df.iloc code."""
+    assert reads_by_position(source) is positional

@@ -30,7 +30,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_unknown_target_lists_columns(tmp_path: Path) -> None:
     path = _write(tmp_path, "a,b,y\n1,2,0\n3,4,1\n")
-    with pytest.raises(DataError, match=r"target column 'label' not in .*columns are: a, b, y"):
+    with pytest.raises(DataError, match=r"target column 'label' not in .*columns are: 'a', 'b', 'y'"):
         load_dataset(path, "label")
 
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from rich.console import Console
 
-from ibl_agents.run.progress import print_report
+from ibl_agents.run.progress import LiveProgress, print_report
 from ibl_agents.run.refine import RunSummary
 
 SCORES = {"validation": {"auc": 0.81, "accuracy": 0.7}, "test": {"auc": 0.82, "accuracy": 0.71}}
@@ -73,3 +73,25 @@ def test_harness_only_rows_and_the_all_labeled_linear_fit_are_labeled() -> None:
 def test_a_summary_from_before_the_harness_only_models_still_prints() -> None:
     old = _summary(harness_only={}, baselines={"logistic_regression": SCORES})
     assert not [line for line in _printed(old) if "harness only" in line or "all labeled" in line]
+
+
+def test_warnings_go_to_their_own_console_and_results_stay_on_stdout() -> None:
+    """The CLI passes standard error: a saved stdout holds the run's lines, not its warnings."""
+    out, err = io.StringIO(), io.StringIO()
+    progress = LiveProgress(Console(file=out, width=80), "auc", Console(file=err, width=80))
+    progress({"event": "warning", "message": "2 duplicate row(s)"})
+    summary = _summary(warnings=["2 duplicate row(s)", "missing values: age (3)"])
+    print_report(
+        Console(file=out, width=80), summary, "auc", progress.shown_warnings, Console(file=err, width=80)
+    )
+    assert "warning" not in out.getvalue()
+    assert err.getvalue().count("warning:") == 2 and "missing values: age (3)" in err.getvalue()
+
+
+def test_piped_output_holds_the_code_exactly_however_long_its_lines() -> None:
+    """Rich cut code lines at 80 columns when stdout was not a terminal, so a saved log held wrong code."""
+    long_line = "    return 1 / (1 + np.exp(-(" + " + ".join(f"0.{i} * df['x{i}']" for i in range(12)) + ")))"
+    code = f"import numpy as np\n\ndef predict(df):\n{long_line}\n"
+    out = io.StringIO()
+    print_report(Console(file=out, width=80), _summary(best_code=code), "auc", set())
+    assert long_line in out.getvalue().splitlines() and len(long_line) > 200

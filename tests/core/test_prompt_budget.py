@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 from ibl_agents.agents.generator import generator_prompt, train_constants, without_stated_constants
 from ibl_agents.config import RefineConfig
+from ibl_agents.data.audit import LONG_VALUE_CHARS, audit
 from ibl_agents.data.dataset import load_dataset
 from ibl_agents.errors import ConfigError
 from ibl_agents.models.token_count import count_tokens
+from ibl_agents.prompts.rows import describe_columns, sample_table
 from tests.reference import SPLITS
 
 
@@ -67,3 +70,19 @@ def test_constants_copied_into_predict_are_not_shown_again() -> None:
     code = "def predict(df):\n    SPREAD = {'x': 1.0}\n    MIDPOINT = {\n        'x': 0.5,\n    }\n"
     code += "    return df['x']\n"
     assert without_stated_constants(code) == "def predict(df):\n    return df['x']"
+
+
+def test_a_long_text_value_is_cut_in_the_prompt_and_warned_about() -> None:
+    """One 100 kB value used to be copied whole into the contract (26k tokens, 2 rows shown)."""
+    huge = "x" * 100_000
+    frame = pd.DataFrame({"note": ["short", huge, "short", "other"] * 5, "x1": range(20)})
+    y = pd.Series([0, 1] * 10, name="y")
+    described = describe_columns(frame)
+    assert len(described) < 400 and "'" + "x" * LONG_VALUE_CHARS + "…'" in described
+    text, rows = sample_table(frame, y, y.to_numpy(), "y", token_budget=2000, seed=0)
+    assert rows == 20 and max(len(line) for line in text.splitlines()) < 200
+    (warning,) = [w for w in audit(frame, y).warnings() if "note" in w]
+    assert warning == (
+        "column 'note' holds text values of up to 100000 characters; prompts show their first 80"
+        " (--drop-columns note removes the column)"
+    )

@@ -117,10 +117,12 @@ def test_identical_scores_give_p_one_and_a_zero_interval() -> None:
     assert (result.mean_difference, result.ci_low, result.ci_high, result.p_value) == (0, 0, 0, 1.0)
 
 
-def test_constant_gain_is_significant_despite_float_noise() -> None:
+def test_a_constant_gain_has_no_spread_to_test_against() -> None:
+    """Float noise is rounded away, and a gain with no spread is not "p < 0.001": it is untestable
+    (two identical replicates used to report p < 0.001)."""
     result = compare_paired(_auc(0.9, 0.8, 0.7), _auc(0.8, 0.7, 0.6))
-    assert result.mean_difference == pytest.approx(0.1)
-    assert result.p_value < 1e-10
+    assert result.mean_difference == pytest.approx(0.1) and result.ci_low == pytest.approx(result.ci_high)
+    assert math.isnan(result.p_value)
 
 
 def test_one_pair_has_no_p_value() -> None:

@@ -104,7 +104,7 @@ def test_ibl_run_with_auto_and_no_docker_records_the_warning(
     finally:
         server.stop()
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "warning: Docker daemon not reachable" in " ".join(done.stdout.split())
+    assert "warning: Docker daemon not reachable" in " ".join(done.stderr.split())  # warnings: stderr
     summary = json.loads((tmp_path / done.stdout.splitlines()[-1] / "summary.json").read_text())
     assert summary["sandbox"].startswith("process (degraded)")
     assert any("degraded sandbox" in warning for warning in summary["warnings"])

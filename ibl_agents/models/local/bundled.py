@@ -107,6 +107,9 @@ def resolve_model(spec: str | None) -> Path:
     if spec in BUNDLED_MODELS:
         return ensure_model(spec)
     path = Path(spec).expanduser()
+    if not path.is_file() and ("/" in spec or spec.endswith(".gguf")):  # meant as a file
+        where = "is a folder" if path.is_dir() else "does not exist"
+        raise ModelAssetError(f"local model file {path} {where}; pass the path of a .gguf file")
     if not path.is_file():
         raise ModelAssetError(
             f"unknown local model {spec!r}: use one of {sorted(BUNDLED_MODELS)} or a path to a .gguf file"
