@@ -118,7 +118,8 @@ CASES = [
         files={"c.toml": '[models]\ntemperature = "hot"\n'},
     ),
     moons(
-        "run: --base-url on a closed port", "--model", "openai:x", "--base-url", "http://127.0.0.1:{port}/v1"
+        "run: --base-url on a closed port",
+        *("--model", "openai:x", "--base-url", "http://127.0.0.1:{port}/v1", "--no-cache"),
     ),
     moons("run: --base-url without a scheme", "--model", "openai:x", "--base-url", "localhost:8080"),
     moons("run: unknown provider", "--model", "nosuchprovider:model"),

@@ -183,10 +183,22 @@ def make_remote_model(
         )
     except ImportError as exc:
         raise ProviderError(
-            f"provider {provider!r} needs its LangChain integration: pip install langchain-{provider} ({exc})"
+            f"provider {provider!r} needs its LangChain integration: pip install langchain-{provider}"
+            f" ({_first_line(exc)})"
         ) from exc
     except ValueError as exc:
-        raise ConfigError(f"cannot create model {spec!r}: {exc}") from exc
+        if "Unsupported model_provider" in str(exc) or "Supported model providers" in str(exc):
+            raise ConfigError(
+                f"unknown provider {provider!r} in --model {spec}: use openai, anthropic, ollama, ... (any"
+                " provider init_chat_model knows), --base-url for an OpenAI-compatible server, or local"
+            ) from exc
+        raise ConfigError(f"cannot create model {spec!r}: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: Exception) -> str:
+    """A library's message can span lines; the user gets one."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 class _Progress(threading.local):

@@ -6,15 +6,14 @@ from __future__ import annotations
 import socket
 import urllib.parse
 
-from ibl_agents.errors import ConfigError, ProviderError
+from ibl_agents.errors import ConfigError
 
 
-def check_reachable(base_url: str | None, timeout_s: float = 3.0) -> None:
-    """Refuse a ``--base-url`` nothing answers on, before the data is read or a run directory written (a
-    closed port used to surface after data, audit and baselines, as a provider_error run). Only the TCP
-    connection is tried: what the server is, the first call finds out."""
+def unreachable(base_url: str | None, timeout_s: float = 3.0) -> str | None:
+    """Why nothing answers at ``--base-url`` (None: something does, or no URL was given). Refuses a URL
+    that is not http(s). Only the TCP connection is tried: what the server is, the first call finds out."""
     if not base_url:
-        return
+        return None
     parsed = urllib.parse.urlsplit(base_url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise ConfigError(
@@ -25,7 +24,5 @@ def check_reachable(base_url: str | None, timeout_s: float = 3.0) -> None:
         socket.create_connection((parsed.hostname, port), timeout=timeout_s).close()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise ProviderError(
-            f"cannot reach the model server at {base_url} ({reason}); start it, or fix --base-url"
-            " (models.base_url)"
-        ) from None
+        return f"nothing answers at {base_url} ({reason})"
+    return None

@@ -107,7 +107,7 @@ def refine(
     log: Callable[[str], None] = print,
 ) -> RunSummary:
     """Run the refinement loop. ``executor`` and ``models`` may be injected (tests, shared servers)."""
-    preflight(config, models_given=models is not None, read_data=False)
+    early_warnings = preflight(config, models_given=models is not None, read_data=False)
     checkpoint_db = checked_checkpoint_db(config.checkpoint_db)
     prepared = prepare_data(config.data, frame)
     metric = selection_metric(config.loop.metric, prepared.dataset.task)  # auto: the task's default
@@ -123,6 +123,7 @@ def refine(
         write_json(run_dir / "manifest.json", prepared.manifest)
         thread = start_thread(run_dir, checkpoint_db)
         emit = event_sink(run_dir, on_event)
+        parts.warnings[:0] = early_warnings  # the summary lists them too
         for warning in parts.warnings:
             emit(WarningEvent(event="warning", message=warning))
         started = time.time()

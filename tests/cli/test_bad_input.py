@@ -209,8 +209,8 @@ def test_a_closed_base_url_port_is_named_before_the_data_is_read(tmp_path: Path)
         holder.bind(("127.0.0.1", 0))  # a port nothing listens on
         url = f"http://127.0.0.1:{holder.getsockname()[1]}/v1"
         result = run_moons(tmp_path, "--model", "openai:gpt-4o-mini", "--base-url", url, "--no-cache")
-    assert_clean_failure(result, tmp_path, f"cannot reach the model server at {url} (Connection refused)")
-    assert "start it, or fix --base-url" in result.stderr
+    assert_clean_failure(result, tmp_path, f"nothing answers at {url} (Connection refused)")
+    assert "start the model server, or fix --base-url" in result.stderr
 
 
 def test_a_table_too_wide_for_the_prompt_is_refused_before_any_model_call(tmp_path: Path) -> None:

@@ -54,6 +54,12 @@ def test_rerun_replays_every_reply_without_the_server(
     assert len(fault_server.requests) == 11
     assert replay_first.replayed_replies == 5 and replay_second.replayed_replies == 5
     assert replay_first.stop_reason == "max_iters" and replay_second.stop_reason == "max_iters"
+    # The replays were warned that nothing answered (and that only stored replies could be replayed)
+    silent = f"nothing answers at {fault_server.base_url}"
+    for replay in (replay_first, replay_second):
+        (warned,) = [w for w in replay.warnings if w.startswith(silent)]
+        assert "only replies stored in the reply cache can be replayed" in warned
+        replay.warnings.remove(warned)
     assert artifacts(replay_first) == artifacts(first)
     assert artifacts(replay_second) == artifacts(second)
     assert artifacts(second) != artifacts(first)
