@@ -14,11 +14,15 @@ from __future__ import annotations
 def comment_text(value: object) -> str:
     """``value`` as text for a ``#`` comment: every character that is not printable (any line break
     included) written as its escape, so the comment cannot end early."""
-    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in str(value))
+    return _escaped(str(value), keep="")
 
 
 def docstring_text(value: object) -> str:
     """``value`` as text inside a triple-quoted docstring: backslashes doubled, quotes escaped, and
     characters that are not printable escaped (a lone ``\\r`` would otherwise hide the line before it)."""
-    text = str(value).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    return "".join(char if char.isprintable() or char == "\n" else repr(char)[1:-1] for char in text)
+    return _escaped(str(value).replace("\\", "\\\\").replace('"""', '\\"\\"\\"'), keep="\n")
+
+
+def _escaped(text: str, keep: str) -> str:
+    """``text`` with each non-printable character not in ``keep`` written as its escape (``\\x1c``)."""
+    return "".join(char if char.isprintable() or char in keep else repr(char)[1:-1] for char in text)

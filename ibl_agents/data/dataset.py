@@ -216,8 +216,8 @@ def _reject_infinite(features: pd.DataFrame) -> None:
     numeric = features.select_dtypes(include="number")
     infinite = np.isinf(numeric.to_numpy(dtype=float, na_value=np.nan))
     if infinite.any():
-        column = numeric.columns[int(np.flatnonzero(infinite.any(axis=0))[0])]
-        rows = int(np.isinf(numeric[column].to_numpy(dtype=float, na_value=np.nan)).sum())
+        index = int(np.flatnonzero(infinite.any(axis=0))[0])
+        column, rows = numeric.columns[index], int(infinite[:, index].sum())
         raise DataError(
             f"column {str(column)!r} holds inf or -inf in {rows} row(s); replace them (an empty cell is read"
             f" as missing) or drop the column with --drop-columns {shlex.quote(str(column))}"

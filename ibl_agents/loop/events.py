@@ -124,6 +124,5 @@ def schema_errors(event: dict[str, Any]) -> list[str]:
     keys = set(event) - {"time"}
     missing = sorted(kind.__required_keys__ - keys)
     unknown = sorted(keys - kind.__required_keys__ - kind.__optional_keys__)
-    return [f"{event['event']}: missing {', '.join(missing)}"] * bool(missing) + [
-        f"{event['event']}: unknown {', '.join(unknown)}"
-    ] * bool(unknown)
+    problems = [("missing", missing), ("unknown", unknown)]
+    return [f"{event['event']}: {what} {', '.join(names)}" for what, names in problems if names]
