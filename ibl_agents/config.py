@@ -251,6 +251,11 @@ class RefineConfig:
             ),
             (models.local_prompt_cache_mb >= 0, "models.local_prompt_cache_mb must be >= 0 (0: off)"),
             (self.loop.max_cost is None or self.loop.max_cost > 0, "loop.max_cost must be > 0"),
+            (self.loop.max_wall_s is None or self.loop.max_wall_s > 0, "loop.max_wall_s must be > 0"),
+            (
+                self.loop.max_tokens_total is None or self.loop.max_tokens_total > 0,
+                "loop.max_tokens_total must be > 0",
+            ),
         ]
         for ok, message in checks:
             if not ok:
@@ -352,13 +357,23 @@ def config_from_mapping(values: dict[str, Any]) -> RefineConfig:
 
 def load_config_file(path: Path) -> RefineConfig:
     """Read a TOML or JSON config file."""
+    if path.is_dir():
+        raise ConfigError(f"--config {path} is a folder; pass a .toml or .json file")
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {path} is not UTF-8 (byte {exc.start}); save it as UTF-8") from exc
     try:
         values = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot parse config file {path}: {exc}") from exc
+    if not isinstance(values, dict):
+        raise ConfigError(
+            f"config file {path} holds a {type(values).__name__}, not an object of sections"
+            ' (e.g. {"loop": {"max_iters": 4}})'
+        )
     return config_from_mapping(values)
 
 

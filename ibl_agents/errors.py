@@ -10,6 +10,7 @@
     ├── ModelAssetError           a bundled model cannot be assembled or fails its checksum
     ├── ExperimentError           a sweep cell could not run (wraps the cause; finished cells are kept)
     ├── ResumeError               a run directory cannot be resumed (not a run, no checkpoint, data changed)
+    ├── DamagedFileError          a file ibl wrote (config.json, manifest.json, ...) no longer reads as JSON
     ├── CodeModelError            a fitted or loaded code model failed where sklearn needs an answer
     └── NoValidModelError         an estimator's fit ended without any valid code model
     sandbox.errors.SandboxError   infrastructure of the sandbox (kept in ``sandbox`` so that package
@@ -58,6 +59,10 @@ class ExperimentError(IblError):
 
 class ResumeError(IblError):
     """A run directory cannot be resumed; the message names what is missing or changed."""
+
+
+class DamagedFileError(IblError):
+    """A JSON file ibl wrote itself was edited or cut off since (ibl writes atomically, so not by ibl)."""
 
 
 class CodeModelError(IblError):

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from ibl_agents.cli.interrupts import TerminationRequested, exit_cleanly_on_signals
+from ibl_agents.cli.one_line_errors import OneLineErrors, errors, fail
 from ibl_agents.config import (
     FEEDBACK_CHANNELS,
     PRESETS,
@@ -37,13 +38,13 @@ app = typer.Typer(
     help="ibl-agents: LLM-written code models (Inductive-bias Learning), refined until they hold up.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=OneLineErrors,
 )
 sandbox_app = typer.Typer(help="Build and inspect the Docker sandbox.", no_args_is_help=True)
 models_app = typer.Typer(help="The bundled local models.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(models_app, name="models")
-console = Console()
-errors = Console(stderr=True)
+console = Console(emoji=False)  # as errors: untrusted text stays text
 
 CHANNELS = ", ".join(FEEDBACK_CHANNELS)
 SCAFFOLD_HELP = (
@@ -79,11 +80,6 @@ Examples:
 
   ibl run data.csv --target y --model openai:qwen2.5-coder --base-url http://localhost:11434/v1
 """
-
-
-def _fail(message: str) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {markup_safe(message)}", highlight=False, soft_wrap=True)
-    return typer.Exit(2)
 
 
 @app.command(epilog=RUN_EXAMPLES)
@@ -173,7 +169,7 @@ def run(
         settings = load_config_file(config) if config else RefineConfig()
         if preset is not None:
             if preset not in PRESETS:
-                raise _fail(f"--preset must be one of {', '.join(PRESETS)}, not {preset!r}")
+                raise fail(f"--preset must be one of {', '.join(PRESETS)}, not {preset!r}")
             apply_overrides(settings, PRESETS[preset])
         without = [*(without_aid or []), *(["invert_ranking"] if no_repairs else [])]
         given = {
@@ -222,7 +218,7 @@ def run(
         with _saying_how_to_resume(progress):
             summary = refine(settings, on_event=progress, log=_dim)
     except (IblError, SandboxError) as exc:
-        raise _fail(_named_by_flag(str(exc), given)) from None
+        raise fail(_named_by_flag(str(exc), given)) from None
     _report(summary, settings.loop.metric, progress)
 
 
@@ -303,7 +299,7 @@ def resume(
         with _saying_how_to_resume(progress):
             summary = resume_run(run_dir, overrides=overrides, on_event=progress, log=_dim)
     except (IblError, SandboxError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     _report(summary, metric, progress)
 
 
@@ -366,7 +362,7 @@ def experiment(
             log=lambda m: console.print(m, highlight=False, markup=False, soft_wrap=True),
         )
     except (IblError, SandboxError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     retry = [outcome.cell_id for outcome in result.ran if outcome.infrastructure_failure]
     again = f", {len(retry)} ended on a provider or sandbox error and run again next time" if retry else ""
     console.print(
@@ -396,7 +392,7 @@ def report_command(
     try:
         html = build_report(directory, out)
     except IblError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     console.print(str(html.with_name("report.md")), highlight=False, soft_wrap=True)
     console.print(str(html), highlight=False, soft_wrap=True)
 
@@ -431,7 +427,7 @@ def score(
     try:
         result = score_file(model, data, target, sandbox=sandbox, task=task)
     except (IblError, SandboxError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if result.isolation_warning:
         errors.print(f"[yellow]warning:[/] {escape(result.isolation_warning)}", highlight=False)
     if as_json:
@@ -479,7 +475,7 @@ def explain_command(
             with open_chat_models(settings, log=lambda m: errors.print(f"[dim]{m}[/]")) as models:
                 result = explain(subject, models.generator, models.generator_name)
     except IblError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if as_json:
         typer.echo(json.dumps(result.to_json()))
     else:
@@ -495,11 +491,11 @@ def sandbox_build(
     from sandbox.image import ensure_image
 
     if recipe not in ("auto", "offline", "dockerfile"):
-        raise _fail(f"--recipe must be auto, offline or dockerfile, not {recipe!r}")
+        raise fail(f"--recipe must be auto, offline or dockerfile, not {recipe!r}")
     try:
         tag = ensure_image(recipe=recipe, log=lambda m: console.print(f"[dim]{m}[/]"))
     except SandboxError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     console.print(tag)
 
 
@@ -515,7 +511,7 @@ def sandbox_check(sandbox: Annotated[str, typer.Option(help=SANDBOX_HELP)] = "do
     from sandbox.process_check import DEGRADED, check_process_sandbox
 
     if sandbox not in SANDBOX_BACKENDS:
-        raise _fail(f"--sandbox must be one of {', '.join(SANDBOX_BACKENDS)}, not {sandbox!r}")
+        raise fail(f"--sandbox must be one of {', '.join(SANDBOX_BACKENDS)}, not {sandbox!r}")
     checks = [] if sandbox == "process" else check_sandbox()
     if sandbox == "process" or (sandbox == "auto" and not checks[0].ok and checks[0].name == DAEMON):
         checks = check_process_sandbox()
@@ -538,7 +534,7 @@ def sandbox_cleanup() -> None:
     try:
         client = connect()
     except SandboxError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     try:
         removed = reap_leaked_containers(client)
     finally:
@@ -564,5 +560,5 @@ def models_pull(alias: Annotated[str, typer.Argument(help="Alias from `ibl model
     try:
         path = ensure_model(alias, log=lambda m: console.print(f"[dim]{m}[/]"))
     except IblError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     console.print(str(path))

@@ -70,14 +70,16 @@ def read_table(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if suffix in OTHER_FORMATS:
         raise DataError(f"{path} is {OTHER_FORMATS[suffix]}, which is not read; {CONVERT_HINT}")
+    _check_content_matches_suffix(path, suffix)
     try:
         frame = pd.read_parquet(path) if suffix in (".parquet", ".pq") else pd.read_csv(path)
     except pd.errors.EmptyDataError as exc:
         raise DataError(f"{path} is empty: it needs a header row and labeled rows") from exc
     except UnicodeDecodeError as exc:
+        encoding = "utf-16" if exc.object[:2] in UTF16_BOMS else "latin1"
         raise DataError(
             f"cannot read {path}: it is not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start});"
-            f" save it as UTF-8 (e.g. iconv -f latin1 -t utf-8 {shlex.quote(str(path))} > utf8.csv)"
+            f" save it as UTF-8 (e.g. iconv -f {encoding} -t utf-8 {shlex.quote(str(path))} > utf8.csv)"
         ) from exc
     except (pd.errors.ParserError, ValueError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -99,6 +101,37 @@ CONVERT_HINT = (
 )
 
 
+# What a file's first bytes say it is, when its name says CSV (or Parquet): a renamed or compressed file
+# would otherwise read as "no rows" or a parse error about fields.
+SIGNATURES = {
+    b"PAR1": ("a Parquet file", "name it .parquet"),
+    b"\x1f\x8b": ("gzip-compressed", "name it .csv.gz (it is then read as it is) or gunzip it"),
+    b"PK\x03\x04": ("a zip archive (an Excel workbook, most likely)", CONVERT_HINT),
+}
+
+
+def _check_content_matches_suffix(path: Path, suffix: str) -> None:
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    compressed = suffix in (".gz", ".bz2", ".zip", ".xz", ".zst")
+    for signature, (what, fix) in SIGNATURES.items():
+        named_so = (signature == b"PAR1" and suffix in (".parquet", ".pq")) or (
+            signature != b"PAR1" and compressed
+        )
+        if head.startswith(signature) and not named_so:
+            raise DataError(f"{path} is {what}, not CSV text; {fix}")
+    if (
+        suffix not in (".parquet", ".pq")
+        and not compressed
+        and b"\x00" in head
+        and head[:2] not in UTF16_BOMS
+    ):
+        raise DataError(f"{path} holds binary data (NUL bytes), not CSV text; pass a CSV or Parquet file")
+
+
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def _separator_hint(path: Path) -> str:
     """A hint when the header reads as one column holding semicolons or tabs."""
     with path.open(encoding="utf-8", errors="replace", newline="") as handle:
@@ -111,8 +144,9 @@ def _separator_hint(path: Path) -> str:
 
 def _check_header(path: Path, frame: pd.DataFrame) -> None:
     """Refuse what pandas would silently rename: a repeated name (``x1`` and ``x1.1``), an empty one
-    (``Unnamed: 0``, often a saved index), or one separated by semicolons or tabs."""
-    with path.open(encoding="utf-8", newline="") as handle:
+    (``Unnamed: 0``, often a saved index), or one separated by semicolons or tabs; and a name holding a
+    line break or control character, which would break the prompt's and the terminal's lines."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:  # -sig: as pandas, drop a leading BOM
         names = next(csv.reader(handle), [])
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
@@ -130,6 +164,12 @@ def _check_header(path: Path, frame: pd.DataFrame) -> None:
         hint = _separator_hint(path)
         if hint:
             raise DataError(f"{path} reads as one column{hint}")
+    broken = next((name for name in names if any(not char.isprintable() for char in name)), None)
+    if broken is not None:
+        raise DataError(
+            f"{path}: the column name {broken!r} holds a line break or control character; rename it (a"
+            " name is written into prompts and code)"
+        )
 
 
 def _kind(path: Path) -> str:
@@ -182,6 +222,7 @@ def prepare_dataset(
     features = frame.drop(columns=[target])
     if features.shape[1] == 0:
         raise DataError(f"{source} has no feature columns besides the target {target!r}")
+    _reject_empty(features)
     _reject_free_text(features)
     _reject_infinite(features)
     return Dataset(
@@ -194,6 +235,16 @@ def prepare_dataset(
         task=encoded.task,
         task_reason=encoded.reason,
     )
+
+
+def _reject_empty(features: pd.DataFrame) -> None:
+    """A column with no value in any row tells the model nothing, and its statistics are NaN."""
+    empty = [str(column) for column in features.columns if features[column].isna().all()]
+    if empty:
+        raise DataError(
+            f"column(s) {', '.join(map(repr, empty))} hold no value in any row; drop them with"
+            f" {' '.join(f'--drop-columns {shlex.quote(name)}' for name in empty)}"
+        )
 
 
 def _reject_free_text(features: pd.DataFrame) -> None:

@@ -87,7 +87,10 @@ def _carve(
     try:
         kept, carved = train_test_split(positions, test_size=fraction, random_state=seed, stratify=labels)
     except ValueError as exc:
-        raise DataError(f"cannot split {len(positions)} rows into {what}: {exc}") from exc
+        raise DataError(
+            f"{len(positions)} rows are too few to carve out {what} rows ({exc}); add rows, or pass --test"
+            " with a test file of its own"
+        ) from exc
     return np.asarray(kept), np.asarray(carved)
 
 

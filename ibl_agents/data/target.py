@@ -42,7 +42,8 @@ def encode_target(labels: pd.Series, target: str, task: str = AUTO) -> EncodedTa
     classes = sorted(labels.unique(), key=str)
     if len(classes) < 2:
         raise DataError(
-            f"target column {target!r} has a single class ({classes[0]!r}); binary classification needs two"
+            f"target column {target!r} has a single class ({str(classes[0])!r}); binary classification"
+            " needs two"
         )
     if task == "binary" and len(classes) > 2:
         raise DataError(

@@ -38,6 +38,7 @@ from ibl_agents.estimators.model_file import (
 )
 from ibl_agents.estimators.params import EstimatorParams, refine_config
 from ibl_agents.estimators.prediction import predict_in_sandbox
+from ibl_agents.loop.artifacts import read_json
 from ibl_agents.run.progress import LiveProgress
 from ibl_agents.run.refine import RunSummary, refine
 
@@ -62,7 +63,7 @@ class IBLEstimator(EstimatorParams):
         self.validation_scores_ = dict(summary.validation)
         self.test_scores_ = dict(summary.test)
         self.provenance_ = read_model_file(run_dir / "best_model.py").header
-        self._learn_output(json.loads((run_dir / "manifest.json").read_text(encoding="utf-8")))
+        self._learn_output(read_json(run_dir / "manifest.json"))
         return self
 
     def save(self, path: str | Path) -> Path:
@@ -101,7 +102,8 @@ class IBLEstimator(EstimatorParams):
 
     def _refine(self, config: RefineConfig, frame: pd.DataFrame) -> RunSummary:
         models = self.chat_models() if self.chat_models is not None else None
-        progress = LiveProgress(Console(stderr=True), config.loop.metric) if self.verbose else None
+        terminal = Console(stderr=True, emoji=False)
+        progress = LiveProgress(terminal, config.loop.metric) if self.verbose else None
         return refine(
             config, frame=frame, models=models, on_event=progress, log=print if self.verbose else _quiet
         )

@@ -91,12 +91,24 @@ def load_experiment(path: Path | str) -> ExperimentConfig:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"experiment config not found: {path} (pass the path of a YAML file)")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 (byte {exc.start}); save it as UTF-8") from None
     try:
         values = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"cannot parse {path} as YAML: {exc}") from None
+        raise ConfigError(f"cannot parse {path} as YAML: {_one_line(exc)}") from None
     return experiment_from_mapping(values, base_dir=path.parent.resolve(), text=text)
+
+
+def _one_line(error: yaml.YAMLError) -> str:
+    """PyYAML's message spans lines (context, a caret under the spot); the line and column say the same."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    tab = "; YAML indents with spaces, not tabs" if "'\\t'" in problem else ""
+    return f"{problem}{where}{tab}"
 
 
 def experiment_from_mapping(values: Any, *, base_dir: Path, text: str = "") -> ExperimentConfig:

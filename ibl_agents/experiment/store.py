@@ -33,7 +33,7 @@ from typing import Any
 
 from ibl_agents.errors import ConfigError
 from ibl_agents.experiment.grid import Cell
-from ibl_agents.loop.artifacts import write_json, write_text
+from ibl_agents.loop.artifacts import read_json, write_json, write_text
 from sandbox.reaping import process_alive
 
 DONE_MARKER = "cell.json"
@@ -61,12 +61,12 @@ def finished(directory: Path, cell_id: str) -> dict[str, Any] | None:
     marker = cell_dir(directory, cell_id) / DONE_MARKER
     if not marker.is_file():
         return None
-    record = json.loads(marker.read_text(encoding="utf-8"))
+    record = read_json(marker)
     run_dir = cell_dir(directory, cell_id) / record["run_dir"]
     summary = run_dir / "summary.json"
     if not summary.is_file():
         return None
-    stop = json.loads(summary.read_text(encoding="utf-8")).get("stop_reason")
+    stop = read_json(summary).get("stop_reason")
     return None if stop in INFRASTRUCTURE_STOPS else {**record, "run_dir": str(run_dir)}
 
 
@@ -89,7 +89,7 @@ def read_plan(directory: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             f"{directory} is not an experiment directory (no {PLAN}); run `ibl experiment` first"
         )
     lines = plan.read_text(encoding="utf-8").splitlines()
-    return json.loads(description.read_text(encoding="utf-8")), [json.loads(line) for line in lines if line]
+    return read_json(description), [json.loads(line) for line in lines if line]
 
 
 def prepare(directory: Path, config_text: str, description: dict[str, Any], cells: list[Cell]) -> list[Cell]:

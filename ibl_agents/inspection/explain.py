@@ -9,7 +9,6 @@ that wrote it, and never replaces the static facts. The explanation is stored in
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from langchain_core.language_models import BaseChatModel
 from ibl_agents.codemodel.columns import columns_used, reads_by_position
 from ibl_agents.config import ModelConfig, config_from_mapping
 from ibl_agents.errors import DataError
-from ibl_agents.loop.artifacts import CandidateFiles, write_json
+from ibl_agents.loop.artifacts import CandidateFiles, read_json, write_json
 from ibl_agents.models.chat import ask
 from ibl_agents.prompts.templates import render
 
@@ -70,7 +69,7 @@ def load_run_model(run_dir: Path, candidate: str | None = None) -> RunModel:
     manifest_file = run_dir / "manifest.json"
     if not manifest_file.is_file():
         raise DataError(f"{run_dir} is not a run directory (no manifest.json); pass runs/<id> from `ibl run`")
-    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    manifest = read_json(manifest_file)
     source_file = CandidateFiles(run_dir, candidate).code if candidate else run_dir / "best_model.py"
     if not source_file.is_file():
         hint = (
@@ -129,7 +128,7 @@ def explainer_config(run_dir: Path, model: str | None, base_url: str | None) -> 
         if model is None:
             raise DataError(f"{run_dir} has no config.json; pass --model to choose the explaining model")
         return ModelConfig(generator=model, base_url=base_url)
-    settings = config_from_mapping(json.loads(config_file.read_text(encoding="utf-8"))).models
+    settings = config_from_mapping(read_json(config_file)).models
     if model is not None:
         settings.generator, settings.base_url = model, base_url
     elif base_url is not None:

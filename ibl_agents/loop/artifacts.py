@@ -23,13 +23,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ibl_agents.code_text import docstring_text
-from ibl_agents.errors import ConfigError
+from ibl_agents.errors import ConfigError, DamagedFileError
 
 
 def check_runs_dir(runs_dir: Path, flag: str = "--runs-dir") -> None:
@@ -43,8 +44,13 @@ def check_runs_dir(runs_dir: Path, flag: str = "--runs-dir") -> None:
     existing = next(parent for parent in (runs_dir, *runs_dir.parents) if parent.exists())
     if not existing.is_dir():
         raise ConfigError(f"{flag} {runs_dir} is below the file {existing}; pass a folder path")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise ConfigError(f"{flag} {runs_dir}: cannot write in {existing}; pass a folder you can write")
+    try:  # os.access says yes to root where the file system still says no (/proc, a read-only mount)
+        os.rmdir(tempfile.mkdtemp(prefix=".ibl-write-check-", dir=existing))
+    except OSError as exc:
+        raise ConfigError(
+            f"{flag} {runs_dir}: cannot create folders in {existing} ({exc.strerror}); pass a folder you can"
+            " write"
+        ) from exc
 
 
 def new_run_dir(runs_dir: Path, name: str) -> Path:
@@ -68,6 +74,16 @@ def write_text(path: Path, text: str) -> None:
 
 def write_json(path: Path, value: Any) -> None:
     write_text(path, json.dumps(value, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def read_json(path: Path) -> Any:
+    """A JSON file of a run or experiment directory; one line naming the file when it no longer parses."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DamagedFileError(
+            f"cannot read {path}: {exc}; it was changed since ibl wrote it: restore it, or start anew"
+        ) from exc
 
 
 @dataclass(frozen=True)

@@ -189,7 +189,7 @@ def make_remote_model(
     except ValueError as exc:
         if "Unsupported model_provider" in str(exc) or "Supported model providers" in str(exc):
             raise ConfigError(
-                f"unknown provider {provider!r} in --model {spec}: use openai, anthropic, ollama, ... (any"
+                f"unknown provider {provider!r} in model {spec!r}: use openai, anthropic, ollama, ... (any"
                 " provider init_chat_model knows), --base-url for an OpenAI-compatible server, or local"
             ) from exc
         raise ConfigError(f"cannot create model {spec!r}: {_first_line(exc)}") from exc

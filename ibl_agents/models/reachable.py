@@ -19,7 +19,10 @@ def unreachable(base_url: str | None, timeout_s: float = 3.0) -> str | None:
         raise ConfigError(
             f"--base-url {base_url!r} is not an http(s) URL; for example http://127.0.0.1:8080/v1"
         )
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    except ValueError as exc:  # urllib: "Port out of range 0-65535", "Port could not be cast to integer"
+        raise ConfigError(f"--base-url {base_url!r}: {exc}; for example http://127.0.0.1:8080/v1") from exc
     try:
         socket.create_connection((parsed.hostname, port), timeout=timeout_s).close()
     except OSError as exc:

@@ -6,12 +6,12 @@ counted as pending and appear in no statistic.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ibl_agents.experiment.store import finished, read_plan
+from ibl_agents.loop.artifacts import read_json
 from ibl_agents.replicates.split_statistics import Observation
 
 SplitKey = tuple[str, int | None]  # (dataset, train_rows): seeds pool into one row of the tables
@@ -88,9 +88,9 @@ def _record(directory: Path, entry: dict[str, Any]) -> CellRecord | None:
         return None
     run_dir = Path(marker["run_dir"])
     predictions = run_dir / "predictions.json"
-    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
-    config = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
-    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    manifest = read_json(run_dir / "manifest.json")
+    config = read_json(run_dir / "config.json")
+    summary = read_json(run_dir / "summary.json")
     return CellRecord(
         id=entry["id"],
         kind=entry.get("kind", "code"),
@@ -101,7 +101,7 @@ def _record(directory: Path, entry: dict[str, Any]) -> CellRecord | None:
         strategy=entry["strategy"],
         replicate=entry["replicate"],
         summary=summary,
-        predictions=json.loads(predictions.read_text(encoding="utf-8")) if predictions.is_file() else None,
+        predictions=read_json(predictions) if predictions.is_file() else None,
         features=list(manifest.get("features", [])),
         metric=config["loop"]["metric"],
         # The summary's name also says which aids were switched off (``full-error_region``, ``custom``).

@@ -12,7 +12,6 @@ checkpoint.json). libpq reads the password from ``PGPASSWORD`` or ``~/.pgpass`` 
 from __future__ import annotations
 
 import fcntl
-import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +23,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from ibl_agents.errors import ConfigError, ResumeError
-from ibl_agents.loop.artifacts import write_json
+from ibl_agents.loop.artifacts import read_json, write_json
 
 RECORD = "checkpoint.json"
 LOCK = ".running"  # flock held by the process working on the run
@@ -91,7 +90,7 @@ def recorded_thread(run_dir: Path) -> RunThread | None:
     path = run_dir / RECORD
     if not path.is_file():
         return None
-    values = json.loads(path.read_text(encoding="utf-8"))
+    values = read_json(path)
     return RunThread(values["thread_id"], checked_checkpoint_db(values.get("checkpoint_db")))
 
 

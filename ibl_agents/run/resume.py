@@ -31,6 +31,7 @@ from graphs.refinement import build_refinement_graph
 from ibl_agents.config import RefineConfig, apply_overrides, config_from_mapping
 from ibl_agents.data.prepare import PreparedData, prepare_data
 from ibl_agents.errors import ConfigError, ResumeError
+from ibl_agents.loop.artifacts import read_json
 from ibl_agents.loop.events import ResumeEvent, WarningEvent
 from ibl_agents.models.providers import ChatModels
 from ibl_agents.run.checkpoints import SQLITE_FILE, RunThread, open_checkpointer, recorded_thread, working_on
@@ -109,7 +110,7 @@ def read_run_config(run_dir: Path, overrides: dict[str, Any] | None = None) -> R
             f"{', '.join(refused)} cannot change on resume (the run would be another experiment);"
             f" a resume may change only {', '.join(RESUMABLE)}"
         )
-    config = config_from_mapping(json.loads(path.read_text(encoding="utf-8")))
+    config = config_from_mapping(read_json(path))
     return apply_overrides(config, given).validate()
 
 
@@ -137,7 +138,7 @@ def _restart_clock(run_dir: Path, thread: RunThread) -> StateSnapshot:
 
 def _same_data(run_dir: Path, config: RefineConfig, frame: pd.DataFrame | None) -> PreparedData:
     """Prepare the data as the run did; raise ResumeError naming what differs from manifest.json."""
-    recorded = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    recorded = read_json(run_dir / "manifest.json")
     if frame is None and not config.data.path:
         raise ResumeError(f"{run_dir} was run on a DataFrame: pass the same one, resume(run_dir, frame=df)")
     for key, path in (("sha256", config.data.path), ("test_sha256", config.data.test_path)):
@@ -166,7 +167,7 @@ def _short(value: Any) -> str:
 
 
 def _finished_summary(run_dir: Path) -> RunSummary:
-    values = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    values = read_json(run_dir / "summary.json")
     try:
         return RunSummary(**values)
     except TypeError as exc:

@@ -188,7 +188,11 @@ def test_dropping_the_target_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("runs_dir", "phrase"),
-    [("a-file", "is a file, not a folder"), ("a-file/runs", "is below the file")],
+    [
+        ("a-file", " is a file, not a folder"),
+        ("a-file/runs", " is below the file"),
+        ("/proc/ibl-runs", ": cannot create folders in /proc"),  # os.access says yes there, to root
+    ],
 )
 def test_a_runs_dir_that_cannot_hold_runs_is_refused_first(
     tmp_path: Path, runs_dir: str, phrase: str
@@ -198,7 +202,7 @@ def test_a_runs_dir_that_cannot_hold_runs_is_refused_first(
     command = [sys.executable, "-m", "ibl_agents", "run", str(SPLITS / "moon_3656_300_train.csv")]
     command += ["--target", "target", "--runs-dir", str(tmp_path / runs_dir)]
     result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=120)
-    assert_clean_failure(result, tmp_path, f"--runs-dir {tmp_path / runs_dir} {phrase}")
+    assert_clean_failure(result, tmp_path, f"--runs-dir {tmp_path / runs_dir}{phrase}")
     assert (tmp_path / "a-file").read_text() == "not a folder"
 
 
@@ -252,6 +256,107 @@ def test_files_pandas_would_misread_get_the_fix(tmp_path: Path, name: str, conte
     assert_clean_failure(ibl(tmp_path, "run", str(path), "--target", "y"), tmp_path, phrase)
 
 
+TWENTY_ROWS = "".join(f"{i},{i % 2}\n" for i in range(20))
+
+
+@pytest.mark.parametrize(
+    ("content", "phrase"),
+    [
+        (b"PAR1\x15\x04 not csv PAR1", "is a Parquet file, not CSV text; name it .parquet"),
+        (b"\x1f\x8b\x08\x00 not csv", "is gzip-compressed, not CSV text; name it .csv.gz"),
+        (bytes(range(256)), "holds binary data (NUL bytes), not CSV text"),
+        ("a,y\n1,0\n2,1\n".encode("utf-16"), "save it as UTF-8 (e.g. iconv -f utf-16 -t utf-8"),
+        (('"a\nb",y\n' + TWENTY_ROWS).encode(), "the column name 'a\\nb' holds a line break or control"),
+        (
+            ("a,b,y\n" + TWENTY_ROWS.replace(",", ",,")).encode(),
+            "'b' hold no value in any row; drop them with",
+        ),
+        (b"a,y\n1,0\n2,1\n3,0\n4,1\n", "4 rows are too few to carve out locked test rows"),
+        (b"a,y\n1,0\n", "has a single class ('0')"),
+    ],
+)
+def test_content_a_csv_name_hides_gets_its_real_cause(tmp_path: Path, content: bytes, phrase: str) -> None:
+    """A renamed Parquet or gzip file read as "no rows" or a tokenizer error; an empty column or a name
+    with a line break went on into the prompt."""
+    path = tmp_path / "d.csv"
+    path.write_bytes(content)
+    assert_clean_failure(ibl(tmp_path, "run", str(path), "--target", "y"), tmp_path, phrase)
+
+
+def test_a_csv_with_a_utf8_byte_order_mark_reads_as_plain_utf8(tmp_path: Path) -> None:
+    """Excel's "CSV UTF-8" starts with a BOM; the header check must not take it for a control character."""
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbfy,a\n0,1\n1,2\n")
+    result = ibl(tmp_path, "run", str(path), "--target", "y", "--drop-columns", "a")
+    assert_clean_failure(result, tmp_path, "has no feature columns besides the target 'y'")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "phrase"),
+    [
+        ("c.toml", b"[loop]\nmax_iters = 3 # \xff\n", "is not UTF-8 (byte 23); save it as UTF-8"),
+        ("c.json", b"[1, 2]", "holds a list, not an object of sections"),
+        ("folder", None, "is a folder; pass a .toml or .json file"),
+    ],
+)
+def test_config_files_that_are_not_a_config(
+    tmp_path: Path, name: str, content: bytes | None, phrase: str
+) -> None:
+    path = tmp_path / name
+    path.mkdir() if content is None else path.write_bytes(content)
+    assert_clean_failure(run_moons(tmp_path, "--config", str(path)), tmp_path, phrase)
+
+
+@pytest.mark.parametrize(
+    ("flags", "phrase"),
+    [
+        (("--max-wall", "0"), "--max-wall must be > 0 (loop.max_wall_s)"),  # used to start the run
+        (("--max-tokens-total", "0"), "--max-tokens-total must be > 0"),
+        (
+            ("--model", "openai:x", "--base-url", "http://127.0.0.1:99999/v1"),
+            "--base-url 'http://127.0.0.1:99999/v1': Port out of range 0-65535",
+        ),
+        (("--critic-model", "nosuch:m"), "unknown provider 'nosuch' in model 'nosuch:m': use"),  # no emoji
+    ],
+)
+def test_flag_values_found_late_before(tmp_path: Path, flags: tuple[str, ...], phrase: str) -> None:
+    """Each of these was a traceback, a run started anyway, or (":m:") an emoji in the message."""
+    assert_clean_failure(run_moons(tmp_path, *flags), tmp_path, phrase)
+
+
+def test_a_damaged_run_file_is_named_by_resume_and_explain(tmp_path: Path) -> None:
+    run_dir = tmp_path / "r"
+    run_dir.mkdir()
+    write(run_dir, "config.json", "{not json")
+    write(run_dir, "manifest.json", "[1,")
+    result = subprocess.run(
+        [sys.executable, "-m", "ibl_agents", "resume", str(run_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert_clean_failure(result, tmp_path, f"cannot read {run_dir}/config.json: Expecting property name")
+    explained = subprocess.run(
+        [sys.executable, "-m", "ibl_agents", "explain", str(run_dir), "--no-llm"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert_clean_failure(explained, tmp_path, f"cannot read {run_dir}/manifest.json")
+    assert (run_dir / "config.json").read_text() == "{not json"  # nothing rewritten
+
+
+def test_an_experiment_yaml_error_is_one_line_with_its_place(tmp_path: Path) -> None:
+    config = write(tmp_path, "e.yaml", "name: e\ndatasets:\n\t- name: m\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "ibl_agents", "experiment", str(config), "--runs-dir", str(tmp_path / "runs")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert_clean_failure(result, tmp_path, "at line 3, column 1; YAML indents with spaces, not tabs")
+
+
 def test_a_latin1_file_is_named_as_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "latin.csv"
     path.write_bytes("caf\xe9,y\n1,0\n2,1\n".encode("latin-1"))
@@ -279,3 +384,34 @@ def test_a_test_file_of_one_class_is_refused(tmp_path: Path) -> None:
 def test_a_missing_local_model_file_is_named_as_missing(tmp_path: Path, sandbox_image: str) -> None:
     result = run_moons(tmp_path, "--model", f"local:{tmp_path}/missing.gguf")
     assert_clean_failure(result, tmp_path, f"local model file {tmp_path}/missing.gguf does not exist")
+
+
+@pytest.mark.parametrize(
+    ("args", "phrase"),
+    [
+        (("run", "d.csv", "--max-iters", "many"), "invalid value for '--max-iters'"),
+        (("run", "d.csv", "--max-iter", "3"), "no such option: --max-iter"),
+        (("rnu", "d.csv"), "Did you mean 'run'? (see `ibl --help`)"),
+        (("score", "m.py", "--target", "y"), "missing option '--data' (see `ibl score --help`)"),
+        (("models", "pull", "--bogus"), "no such option: --bogus (see `ibl models pull --help`)"),
+    ],
+)
+def test_usage_errors_are_one_line_naming_the_help(
+    tmp_path: Path, args: tuple[str, ...], phrase: str
+) -> None:
+    """Typer's own checks (a flag's type, an unknown flag or command) answer like ours, not with a panel."""
+    result = subprocess.run(
+        [sys.executable, "-m", "ibl_agents", *args], capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
+    assert_clean_failure(result, tmp_path, phrase)
+
+
+def test_no_arguments_still_show_the_help(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ibl_agents", "models"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert "pull" in result.stdout + result.stderr and "error:" not in result.stderr
