@@ -15,17 +15,20 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from ibl_agents.report.cells import CellRecord, ExperimentRecords
 from ibl_agents.report.grouping import grouped, icl_for
 
 Plot = tuple[str, Path]  # title, PNG file
-COLUMNS = 4  # subplots per row
+COLUMNS = 3  # subplots per row: four made each panel too small to read in a page
 FAILED_Y = 0.0  # where failed candidates are drawn: below every real score
+FAILED_SPREAD = 0.5  # width, in iterations, over which one iteration's failures are spread
 DPI = 150  # 90 gave 756x306 px figures, blurry in a browser and in print
 POINTS = "dimgray"  # the replicates' dots: neutral, so only baselines carry colours
 # Distinct colours in the baselines' order (tab10 without grey); a hash of the name gave two the same.
 BASELINE_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink")
+RUN_COLOURS = tuple(f"C{i}" for i in range(10))  # matplotlib's default cycle
 AXIS_PADDING = 0.02  # around the data's range: differences of 0.01-0.05 were lost on a 0-1 axis
 
 
@@ -38,10 +41,19 @@ def iteration_plots(records: ExperimentRecords, folder: Path) -> list[Plot]:
     plots = []
     for (dataset, size, model), strategies in panels.items():
         figure, axes = _grid(len(strategies))
+        # One colour per (seed, replicate) in every panel (the axes' own cycle gave the same seed a
+        # different colour wherever an earlier one drew nothing), named once for the figure.
+        runs = sorted(
+            {
+                (cell.seed or 0, cell.replicate): _run_label(cell) for _, cs in strategies for cell in cs
+            }.items()
+        )
+        colours = {label: RUN_COLOURS[i % len(RUN_COLOURS)] for i, (_, label) in enumerate(runs)}
         for ax, (strategy, cells) in zip(axes, strategies, strict=False):
-            for cell in cells:
-                _draw_search(ax, cell)
-            _legend(ax)
+            for index, cell in enumerate(cells):
+                # failures of different replicates at one iteration sit side by side, not on each other
+                offset = FAILED_SPREAD * (index / max(len(cells) - 1, 1) - 0.5)
+                _draw_search(ax, cell, colours[_run_label(cell)], offset)
             last = max(
                 (c["iteration"] for cell in cells for c in cell.summary.get("candidates", [])), default=1
             )
@@ -50,9 +62,10 @@ def iteration_plots(records: ExperimentRecords, folder: Path) -> list[Plot]:
             ax.set(
                 title=strategy, xlabel="iteration", ylabel=f"validation {cells[0].metric}", ylim=(-0.05, 1.05)
             )
+        _run_legend(figure, colours)
         metric = strategies[0][1][0].metric
         title = f"{_split_label(dataset, size)} {model}: validation {metric} per iteration"
-        plots.append((title, _save(figure, title, folder / f"iterations-{_slug(dataset, size, model)}.png")))
+        plots.append((title, _save(figure, folder / f"iterations-{_slug(dataset, size, model)}.png")))
     return plots
 
 
@@ -77,9 +90,9 @@ def valid_rate_plot(main: pd.DataFrame, folder: Path) -> Plot:
         labels = [_split_label(*split) for split in splits]
         ax.set_xticks(np.arange(len(splits)) + 0.4 - width / 2, labels, rotation=30)
         ax.set(title=model, ylabel="valid-model rate", ylim=(0, 1.1))
-        ax.legend(fontsize="small")
+        _legend(ax)
     title = "Valid-model rate per strategy"
-    return title, _save(figure, title, folder / "valid_rate.png")
+    return title, _save(figure, folder / "valid_rate.png")
 
 
 def distribution_plots(records: ExperimentRecords, folder: Path) -> list[Plot]:
@@ -97,18 +110,29 @@ def distribution_plots(records: ExperimentRecords, folder: Path) -> list[Plot]:
             shown = _draw_distribution(ax, strategies, records.description["baselines"], icl)
             ax.set(title=_split_label(dataset, size), ylabel="test AUC", ylim=_data_range(shown))
         title = f"{model}: test AUC of valid replicates against the baselines"
-        plots.append((title, _save(figure, title, folder / f"test_auc-{_slug(model)}.png")))
+        plots.append((title, _save(figure, folder / f"test_auc-{_slug(model)}.png")))
     return plots
 
 
-def _draw_search(ax: Axes, cell: CellRecord) -> None:
+def _draw_search(ax: Axes, cell: CellRecord, colour: str, failed_offset: float) -> None:
     candidates = sorted(cell.summary.get("candidates", []), key=lambda c: c["iteration"])
     scored = [(c["iteration"], c["score"]) for c in candidates if c.get("score") is not None]
-    failed = [c["iteration"] for c in candidates if c.get("score") is None]
-    label = f"r{cell.replicate}" if cell.seed is None else f"s{cell.seed} r{cell.replicate}"
-    line = ax.plot(*zip(*scored, strict=True), marker="o", label=label)[0] if scored else None
-    color = line.get_color() if line else "grey"
-    ax.scatter(failed, [FAILED_Y] * len(failed), marker="x", color=color)
+    failed = [c["iteration"] + failed_offset for c in candidates if c.get("score") is None]
+    if scored:
+        ax.plot(*zip(*scored, strict=True), marker="o", markersize=4, color=colour)
+    ax.scatter(failed, [FAILED_Y] * len(failed), marker="x", color=colour)
+
+
+def _run_label(cell: CellRecord) -> str:
+    return f"r{cell.replicate}" if cell.seed is None else f"split {cell.seed} r{cell.replicate}"
+
+
+def _run_legend(figure: Figure, colours: dict[str, str]) -> None:
+    """The replicates' colours and the failed-candidate mark, once, right of the panels."""
+    handles = [Line2D([], [], color=c, marker="o", markersize=4, label=label) for label, c in colours.items()]
+    handles.append(Line2D([], [], color="grey", marker="x", linestyle="", label="failed candidate"))
+    if len(colours) <= len(RUN_COLOURS):  # beyond, colours repeat and the legend would mislead
+        figure.legend(handles=handles, loc="outside right upper", fontsize="x-small")
 
 
 def _draw_distribution(
@@ -117,12 +141,20 @@ def _draw_distribution(
     """Draw the panel; returns every value drawn, for the axis range."""
     values = [[cell.test["auc"] for cell in cells if "auc" in cell.test] for _, cells in strategies]
     positions = np.arange(1, len(strategies) + 1)
-    ax.boxplot([v or [math.nan] for v in values], positions=positions, widths=0.5, showfliers=False)
+    # a black median: the default orange read as the orange baseline's line
+    median = {"color": "black"}
+    ax.boxplot(
+        [v or [math.nan] for v in values],
+        positions=positions,
+        widths=0.5,
+        showfliers=False,
+        medianprops=median,
+    )
     for position, points in zip(positions, values, strict=True):
         ax.scatter(position + np.linspace(-0.15, 0.15, len(points)), points, s=12, alpha=0.7, color=POINTS)
     ax.set_xticks(positions, [name for name, _ in strategies], rotation=30)
-    ax.plot([], [], color="black", linewidth=1, label="box: quartiles and median of the valid replicates")
-    ax.scatter([], [], s=12, color=POINTS, label="dot: one replicate")
+    ax.plot([], [], color="black", linewidth=1, label="box: quartiles, median")
+    ax.scatter([], [], s=12, color=POINTS, label="dot: one valid replicate")
     shown = [value for points in values for value in points]
     cells = [cell for _, group in strategies for cell in group]
     for index, name in enumerate(baselines):
@@ -151,10 +183,11 @@ def _data_range(values: list[float]) -> tuple[float, float]:
 
 
 def _legend(ax: Axes) -> None:
-    """A legend when there is something to name and few enough lines to read it (empty ones warn)."""
+    """A legend right of the panel (inside, it covered bars and dots) when there is something to name
+    and few enough lines to read it (an empty one warns)."""
     handles, _ = ax.get_legend_handles_labels()
     if 0 < len(handles) <= 12:
-        ax.legend(fontsize="x-small", loc="best")
+        ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1))
 
 
 def _size(value: float | int | None) -> int | None:
@@ -168,15 +201,16 @@ def _percent(rate: float) -> str:
 
 def _grid(panels: int) -> tuple[Figure, list[Axes]]:
     rows, columns = math.ceil(panels / COLUMNS), min(panels, COLUMNS)
-    figure = Figure(figsize=(max(6.4, 4.2 * columns), 3.4 * rows), layout="constrained")
+    # 2.4 inches more for the legend right of the panels
+    figure = Figure(figsize=(4.2 * columns + 2.4, 3.4 * rows), layout="constrained")
     axes = list(np.atleast_1d(figure.subplots(rows, columns, squeeze=False)).ravel())
     for unused in axes[panels:]:
         unused.set_visible(False)
     return figure, axes
 
 
-def _save(figure: Figure, title: str, path: Path) -> Path:
-    figure.suptitle(title, fontsize="medium")
+def _save(figure: Figure, path: Path) -> Path:
+    """No title drawn in: the plot's title is its caption in report.md and report.html."""
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=DPI)
     return path

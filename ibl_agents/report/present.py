@@ -18,6 +18,7 @@ Row = dict[str, Any]
 Column = tuple[str, Callable[[Row], str]]
 MISSING = "—"
 ONE_SPLIT = "bootstrap over test rows (one split)"
+ONE_SPLIT_MARK = "†"  # after such an interval; the long words made its column the table's widest
 
 
 def present(table: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:
@@ -82,7 +83,9 @@ def _bounds(row: Row, prefix: str) -> str:
     low, high = row.get(f"{prefix}_ci_low"), row.get(f"{prefix}_ci_high")
     if _undefined(low) or _undefined(high):
         return MISSING
-    return f"[{low:.3f}, {high:.3f}]" + (f" {ONE_SPLIT}" if row.get(f"{prefix}_basis") == "bootstrap" else "")
+    return f"[{low:.3f}, {high:.3f}]" + (
+        f" {ONE_SPLIT_MARK}" if row.get(f"{prefix}_basis") == "bootstrap" else ""
+    )
 
 
 def _number(value: Any, digits: int = 3) -> str:

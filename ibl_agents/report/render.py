@@ -10,16 +10,22 @@ from pathlib import Path
 import pandas as pd
 
 from ibl_agents.loop.artifacts import write_text
+from ibl_agents.report.plots import DPI
 from ibl_agents.report.sections import Section
 
-# A value never wraps inside its cell (a 15-column table used to break "0.912 [0.871, 0.953]" over lines);
-# a table wider than the page scrolls in its own box instead.
-STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
-div.table{overflow-x:auto;margin:1em 0}table{border-collapse:collapse;font-size:13px}
-th,td{border:1px solid #ccc;padding:3px 7px;text-align:right;white-space:nowrap}
-th{background:#f3f3f3;position:sticky;top:0}tr:nth-child(even) td{background:#fafafa}
-td:nth-child(-n+4){text-align:left}img{max-width:100%}figure{margin:1em 0}
-p.note{color:#555;max-width:60em;line-height:1.4}"""
+# Made to be printed or attached as an appendix: a value never wraps inside its cell (a 15-column table
+# used to break "0.912 [0.871, 0.953]" over lines) while long headers do; a column that holds one value in
+# every row is said once above its table; a table wider than the page scrolls in its own box on screen
+# and shrinks to fit on paper; figures are shown at one scale (100 px per inch), so their text matches.
+STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1600px;color:#222;padding:0 1em}
+div.table{overflow-x:auto;margin:.5em 0 1.5em}table{border-collapse:collapse;font-size:13px;
+font-variant-numeric:tabular-nums}th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}
+td{white-space:nowrap}th{background:#f3f3f3;position:sticky;top:0;max-width:11em;vertical-align:bottom}
+tr:nth-child(even) td{background:#fafafa}td:nth-child(-n+3){text-align:left}
+p.note{color:#555;max-width:60em;line-height:1.4}p.same{margin:.3em 0;font-size:13px}
+figure{margin:1em 0}figcaption{font-size:13px;color:#555;margin-top:.3em}img{max-width:100%}
+@media print{body{max-width:none;margin:0}div.table{overflow:visible}table{font-size:8px}
+th{position:static}figure,tr{break-inside:avoid}}"""
 
 
 def write_markdown(path: Path, title: str, intro: str, sections: list[Section]) -> Path:
@@ -29,7 +35,7 @@ def write_markdown(path: Path, title: str, intro: str, sections: list[Section]) 
         if section.table is not None:
             lines += [_markdown_table(section.table), ""]
         for caption, image in section.plots:
-            lines += [f"![{caption}]({image.relative_to(path.parent).as_posix()})", ""]
+            lines += [f"![{caption}]({image.relative_to(path.parent).as_posix()})", "", f"*{caption}*", ""]
     write_text(path, "\n".join(lines))
     return path
 
@@ -40,16 +46,36 @@ def write_html(path: Path, title: str, intro: str, sections: list[Section]) -> P
     for section in sections:
         parts.append(f"<h2>{html.escape(section.title)}</h2><p class='note'>{html.escape(section.note)}</p>")
         if section.table is not None:
-            table = section.table.to_html(index=False, border=0, escape=True, na_rep="")
-            parts.append(f"<div class='table'>{table}</div>")
+            parts.append(_html_table(section.table))
         for caption, image in section.plots:
-            data = base64.b64encode(image.read_bytes()).decode("ascii")
-            parts.append(
-                f"<figure><img alt='{html.escape(caption)}' src='data:image/png;base64,{data}'></figure>"
-            )
+            parts.append(_html_figure(caption, image))
     parts.append("</body></html>")
     write_text(path, "\n".join(parts))
     return path
+
+
+def _html_table(table: pd.DataFrame) -> str:
+    """The table, with every column that holds one value in all of its rows said once above it."""
+    same = [c for c in table.columns if len(table) > 1 and table[c].astype(str).nunique() == 1]
+    varying = table.drop(columns=same) if len(same) < len(table.columns) else table
+    header = "; ".join(f"{html.escape(str(c))} <b>{html.escape(str(table[c].iloc[0]))}</b>" for c in same)
+    line = f"<p class='same'>In every row: {header}</p>" if same and varying is not table else ""
+    body = varying.to_html(index=False, border=0, escape=True, na_rep="")
+    return f"{line}<div class='table'>{body}</div>"
+
+
+def _html_figure(caption: str, image: Path) -> str:
+    data = base64.b64encode(image.read_bytes()).decode("ascii")
+    width = round(_png_width(image) * 100 / DPI)
+    return (
+        f"<figure><img alt='{html.escape(caption)}' width='{width}' src='data:image/png;base64,{data}'>"
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )
+
+
+def _png_width(image: Path) -> int:
+    """Pixel width from the PNG header (bytes 16-19 of the IHDR chunk)."""
+    return int.from_bytes(image.read_bytes()[16:20], "big")
 
 
 def _markdown_table(table: pd.DataFrame) -> str:

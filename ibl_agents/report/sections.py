@@ -12,6 +12,7 @@ from ibl_agents.report.cells import ExperimentRecords
 from ibl_agents.report.plots import Plot, distribution_plots, iteration_plots, valid_rate_plot
 from ibl_agents.report.present import (
     ONE_SPLIT,
+    ONE_SPLIT_MARK,
     Column,
     difference,
     interval,
@@ -38,11 +39,13 @@ OVER_SPLITS = (
     "Replicates of one split share its rows, so they are averaged within each split seed first: every"
     " primary interval and p-value is over splits (95 % t-interval, paired t-test, n = splits). A row with"
     " one split instead has a percentile bootstrap over its test rows (2000 resamples within each class;"
-    f" no p-value), marked `{ONE_SPLIT}`. Columns marked `{SECONDARY}` count every (seed, replicate) as"
+    f" no p-value), marked {ONE_SPLIT_MARK}. Columns marked `{SECONDARY}` count every (seed, replicate) as"
     " independent and are narrower than the data allow. A p of `—` could not be tested: fewer than two"
     " splits, or every split differs by the same amount (no spread; its interval then has zero width)."
 )
-AS_ABOVE = f"Intervals and p-values over splits as in the first table (one split: {ONE_SPLIT})."
+AS_ABOVE = (
+    f"Intervals and p-values over splits as in the first table ({ONE_SPLIT_MARK}: {ONE_SPLIT}, no p-value)."
+)
 
 
 @dataclass(frozen=True)

@@ -120,4 +120,5 @@ def test_one_split_is_bootstrapped_over_test_rows_failures_at_chance(tmp_path: P
     assert (row["vs_lr_mean"], row["vs_lr_ci_low"], row["vs_lr_ci_high"]) == pytest.approx((0.25, 0.25, 0.25))
     assert (row["auc_basis"], row["auc_ci_low"], row["auc_ci_high"]) == ("bootstrap", 1.0, 1.0)
     markdown = build_report(directory).with_name("report.md").read_text(encoding="utf-8")
-    assert "| +0.250 [0.250, 0.250] bootstrap over test rows (one split) | — |" in markdown
+    assert "| +0.250 [0.250, 0.250] † | — |" in markdown
+    assert "marked †" in markdown

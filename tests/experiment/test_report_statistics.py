@@ -8,8 +8,10 @@ test_report_splits.py.
 
 from __future__ import annotations
 
+import base64
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -192,7 +194,7 @@ def test_report_files_render_with_plots(experiment: Path) -> None:
         "0.800 ± 0.100",
         "75 %",
         "-0.025 [-0.128, 0.078]",  # vs LR, secondary: replicates pooled
-        "bootstrap over test rows (one split)",  # vs ICL: its test-row scores are stored
+        "] †",  # vs ICL, bootstrap over test rows (one split): its test-row scores are stored
         "GPT-4 one-shot (paper)",
         "0.773",
         "0.675",
@@ -206,6 +208,22 @@ def test_report_files_render_with_plots(experiment: Path) -> None:
     cells = pd.read_csv(experiment / "cells.csv")
     assert len(cells) == 12 and cells["ok"].sum() == 11 and (cells["kind"] == "icl").sum() == 4
     assert json.loads((experiment / "experiment.json").read_text())["strategies"] == ["one-shot", "refine"]
+
+
+def test_html_says_a_shared_value_once_and_captions_figures_at_one_scale(experiment: Path) -> None:
+    """The page is for an appendix: dataset, n and model are the same in every row of this experiment's
+    main table, so they are said above it instead of repeated; each figure has a caption and is shown at
+    100 px per inch (figures of other sizes then have text of one size)."""
+    page = build_report(experiment).read_text(encoding="utf-8")
+    main = page[page.index("<h2>Test AUC") : page.index("</table>")]
+    assert "In every row: dataset <b>toy</b>; n <b>10</b>; model <b>m</b>" in main
+    assert "<th>dataset</th>" not in main and "<th>strategy</th>" in main  # strategies differ: kept
+    figures = re.findall(r"<img alt='([^']*)' width='(\d+)' src='data:image/png;base64,([^']+)'>", page)
+    captions = re.findall(r"<figcaption>([^<]*)</figcaption>", page)
+    assert len(figures) == 3 and [alt for alt, _, _ in figures] == captions
+    for _, width, data in figures:
+        png = base64.b64decode(data)
+        assert int(width) == round(int.from_bytes(png[16:20], "big") * 100 / 150)
 
 
 def test_scaffold_level_comes_from_each_cells_config_and_old_cells_read_as_full(tmp_path: Path) -> None:
