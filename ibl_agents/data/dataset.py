@@ -72,7 +72,7 @@ def read_table(path: Path) -> pd.DataFrame:
         raise DataError(f"{path} is {OTHER_FORMATS[suffix]}, which is not read; {CONVERT_HINT}")
     _check_content_matches_suffix(path, suffix)
     try:
-        frame = pd.read_parquet(path) if suffix in (".parquet", ".pq") else pd.read_csv(path)
+        frame = pd.read_parquet(path) if suffix in PARQUET_SUFFIXES else pd.read_csv(path)
     except pd.errors.EmptyDataError as exc:
         raise DataError(f"{path} is empty: it needs a header row and labeled rows") from exc
     except UnicodeDecodeError as exc:
@@ -84,7 +84,7 @@ def read_table(path: Path) -> pd.DataFrame:
     except (pd.errors.ParserError, ValueError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"cannot parse {path} as {_kind(path)}: {first}{_separator_hint(path)}") from exc
-    if suffix not in (".parquet", ".pq"):
+    if suffix not in PARQUET_SUFFIXES:
         _check_header(path, frame)
     return frame
 
@@ -101,35 +101,31 @@ CONVERT_HINT = (
 )
 
 
-# What a file's first bytes say it is, when its name says CSV (or Parquet): a renamed or compressed file
-# would otherwise read as "no rows" or a parse error about fields.
+PARQUET_SUFFIXES = (".parquet", ".pq")
+COMPRESSED_SUFFIXES = (".gz", ".bz2", ".zip", ".xz", ".zst")  # pandas decompresses these itself
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# What a file's first bytes say it is, and the suffixes under which that is expected: a renamed or
+# compressed file would otherwise read as "no rows" or a parse error about fields.
 SIGNATURES = {
-    b"PAR1": ("a Parquet file", "name it .parquet"),
-    b"\x1f\x8b": ("gzip-compressed", "name it .csv.gz (it is then read as it is) or gunzip it"),
-    b"PK\x03\x04": ("a zip archive (an Excel workbook, most likely)", CONVERT_HINT),
+    b"PAR1": ("a Parquet file", "name it .parquet", PARQUET_SUFFIXES),
+    b"\x1f\x8b": (
+        "gzip-compressed",
+        "name it .csv.gz (it is then read as it is) or gunzip it",
+        COMPRESSED_SUFFIXES,
+    ),
+    b"PK\x03\x04": ("a zip archive (an Excel workbook, most likely)", CONVERT_HINT, COMPRESSED_SUFFIXES),
 }
 
 
 def _check_content_matches_suffix(path: Path, suffix: str) -> None:
     with path.open("rb") as handle:
         head = handle.read(4096)
-    compressed = suffix in (".gz", ".bz2", ".zip", ".xz", ".zst")
-    for signature, (what, fix) in SIGNATURES.items():
-        named_so = (signature == b"PAR1" and suffix in (".parquet", ".pq")) or (
-            signature != b"PAR1" and compressed
-        )
-        if head.startswith(signature) and not named_so:
+    for signature, (what, fix, expected) in SIGNATURES.items():
+        if head.startswith(signature) and suffix not in expected:
             raise DataError(f"{path} is {what}, not CSV text; {fix}")
-    if (
-        suffix not in (".parquet", ".pq")
-        and not compressed
-        and b"\x00" in head
-        and head[:2] not in UTF16_BOMS
-    ):
+    binary_allowed = PARQUET_SUFFIXES + COMPRESSED_SUFFIXES
+    if suffix not in binary_allowed and b"\x00" in head and head[:2] not in UTF16_BOMS:
         raise DataError(f"{path} holds binary data (NUL bytes), not CSV text; pass a CSV or Parquet file")
-
-
-UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def _separator_hint(path: Path) -> str:
@@ -173,7 +169,7 @@ def _check_header(path: Path, frame: pd.DataFrame) -> None:
 
 
 def _kind(path: Path) -> str:
-    return "Parquet" if path.suffix.lower() in (".parquet", ".pq") else "CSV"
+    return "Parquet" if path.suffix.lower() in PARQUET_SUFFIXES else "CSV"
 
 
 def file_sha256(path: Path) -> str:

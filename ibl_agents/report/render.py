@@ -55,27 +55,25 @@ def write_html(path: Path, title: str, intro: str, sections: list[Section]) -> P
 
 
 def _html_table(table: pd.DataFrame) -> str:
-    """The table, with every column that holds one value in all of its rows said once above it."""
+    """The table, with every column that holds one value in all of its rows said once above it (unless
+    that is every column: then the table stays whole)."""
     same = [c for c in table.columns if len(table) > 1 and table[c].astype(str).nunique() == 1]
-    varying = table.drop(columns=same) if len(same) < len(table.columns) else table
+    if len(same) == len(table.columns):
+        same = []
     header = "; ".join(f"{html.escape(str(c))} <b>{html.escape(str(table[c].iloc[0]))}</b>" for c in same)
-    line = f"<p class='same'>In every row: {header}</p>" if same and varying is not table else ""
-    body = varying.to_html(index=False, border=0, escape=True, na_rep="")
+    line = f"<p class='same'>In every row: {header}</p>" if same else ""
+    body = table.drop(columns=same).to_html(index=False, border=0, escape=True, na_rep="")
     return f"{line}<div class='table'>{body}</div>"
 
 
 def _html_figure(caption: str, image: Path) -> str:
-    data = base64.b64encode(image.read_bytes()).decode("ascii")
-    width = round(_png_width(image) * 100 / DPI)
+    png = image.read_bytes()
+    width = round(int.from_bytes(png[16:20], "big") * 100 / DPI)  # the PNG header's IHDR width
+    data = base64.b64encode(png).decode("ascii")
     return (
         f"<figure><img alt='{html.escape(caption)}' width='{width}' src='data:image/png;base64,{data}'>"
         f"<figcaption>{html.escape(caption)}</figcaption></figure>"
     )
-
-
-def _png_width(image: Path) -> int:
-    """Pixel width from the PNG header (bytes 16-19 of the IHDR chunk)."""
-    return int.from_bytes(image.read_bytes()[16:20], "big")
 
 
 def _markdown_table(table: pd.DataFrame) -> str:
